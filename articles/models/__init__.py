@@ -1,0 +1,31 @@
+"""The newsroom's data model, one module per concept.
+
+Widget kinds live in ``articles.widgets``; importing them here registers their
+models with the ``articles`` app.
+"""
+
+from articles.models.articles import Article, ArticleQuerySet, TaggedArticle
+from articles.models.authors import Author
+from articles.models.blocks import ArticlePlugin, PullQuote, RichText
+from articles.models.bylines import Byline
+from articles.models.sections import Section
+from articles.widgets.profile import Profile, ProfileBlock, ProfileFact
+from articles.widgets.timeline import Timeline, TimelineBlock, TimelineEvent
+
+__all__ = [
+    "Article",
+    "ArticlePlugin",
+    "ArticleQuerySet",
+    "Author",
+    "Byline",
+    "Profile",
+    "ProfileBlock",
+    "ProfileFact",
+    "PullQuote",
+    "RichText",
+    "Section",
+    "TaggedArticle",
+    "Timeline",
+    "TimelineBlock",
+    "TimelineEvent",
+]

@@ -1,0 +1,206 @@
+from content_editor.models import Region
+from django.conf import settings
+from django.db import models
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from taggit.managers import TaggableManager
+from taggit.models import TaggedItemBase
+
+from articles.models.base import Timestamped
+from articles.models.bylines import Byline
+
+
+class ArticleQuerySet(models.QuerySet):
+    def published(self, at=None):
+        """What readers may see: published, and not scheduled for later.
+
+        Every public page, feed and sitemap goes through this one method, so
+        the rule lives here and nowhere else. Scheduling needs no job: a story
+        whose ``published_at`` is in the future simply is not matched yet.
+        """
+        return self.filter(
+            status=Article.Status.PUBLISHED,
+            published_at__lte=at or timezone.now(),
+        )
+
+    def for_reader(self):
+        """Published stories with what every reader page shows prefetched."""
+        return (
+            self.published()
+            .select_related("section")
+            .prefetch_related(
+                models.Prefetch("bylines", queryset=Byline.objects.select_related("author")),
+                "tags",
+            )
+        )
+
+
+class ArticleManager(models.Manager.from_queryset(ArticleQuerySet)):
+    def get_by_natural_key(self, slug):
+        return self.get(slug=slug)
+
+
+class Article(Timestamped):
+    class Status(models.TextChoices):
+        DRAFT = "draft", _("draft")
+        REVIEW = "review", _("in review")
+        PUBLISHED = "published", _("published")
+        UNPUBLISHED = "unpublished", _("unpublished")
+
+    # content-editor: the body is one region of ordered blocks.
+    regions = [Region(key="body", title=_("Body"))]
+
+    kicker = models.CharField(
+        _("kicker"), max_length=100, blank=True, help_text=_("A short label above the headline, e.g. “Analysis”.")
+    )
+    headline = models.CharField(_("headline"), max_length=255)
+    slug = models.SlugField(
+        _("slug"),
+        max_length=255,
+        unique=True,
+        help_text=_("The last part of the story's address. Lower-case letters, numbers and hyphens."),
+    )
+    standfirst = models.TextField(
+        _("standfirst"), blank=True, help_text=_("The summary under the headline, one or two sentences.")
+    )
+    section = models.ForeignKey(
+        "articles.Section",
+        verbose_name=_("section"),
+        on_delete=models.PROTECT,
+        related_name="articles",
+    )
+    status = models.CharField(_("status"), max_length=20, choices=Status.choices, default=Status.DRAFT, db_index=True)
+    published_at = models.DateTimeField(
+        _("publication time"),
+        null=True,
+        blank=True,
+        db_index=True,
+        help_text=_("A published story with a time in the future is scheduled: readers see it from then on."),
+    )
+
+    lead_image = models.ImageField(_("lead image"), upload_to="articles/%Y/%m/", blank=True)
+    lead_image_alt = models.CharField(
+        _("lead image description"),
+        max_length=300,
+        blank=True,
+        help_text=_("Describes the picture for readers who cannot see it."),
+    )
+    lead_image_caption = models.CharField(_("lead caption"), max_length=500, blank=True)
+    lead_image_credit = models.CharField(_("lead image credit"), max_length=200, blank=True)
+
+    seo_title = models.CharField(
+        _("SEO title"), max_length=200, blank=True, help_text=_("For search engines; the headline when empty.")
+    )
+    seo_description = models.CharField(
+        _("SEO description"),
+        max_length=300,
+        blank=True,
+        help_text=_("For search results and social cards; the standfirst when empty."),
+    )
+    canonical_url = models.URLField(
+        _("canonical URL"), blank=True, help_text=_("For syndicated copy: the address of the original story.")
+    )
+
+    tags = TaggableManager(_("tags"), through="articles.TaggedArticle", blank=True, ordering=["name"])
+
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("created by"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        editable=False,
+        related_name="+",
+    )
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("last edited by"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        editable=False,
+        related_name="+",
+    )
+
+    objects = ArticleManager()
+
+    class Meta:
+        verbose_name = _("article")
+        verbose_name_plural = _("articles")
+        ordering = ["-published_at", "-created_at"]
+        indexes = [models.Index(fields=["status", "-published_at"], name="article_status_published")]
+
+    def __str__(self):
+        return self.headline
+
+    def natural_key(self):
+        return (self.slug,)
+
+    def get_absolute_url(self):
+        day = timezone.localdate(self.published_at or self.created_at)
+        return reverse(
+            "articles:article",
+            kwargs={"year": f"{day:%Y}", "month": f"{day:%m}", "day": f"{day:%d}", "slug": self.slug},
+        )
+
+    @property
+    def is_visible(self):
+        """True when readers can see the story now (mirrors ``published()``)."""
+        return (
+            self.status == self.Status.PUBLISHED
+            and self.published_at is not None
+            and self.published_at <= timezone.now()
+        )
+
+    @property
+    def is_scheduled(self):
+        return (
+            self.status == self.Status.PUBLISHED
+            and self.published_at is not None
+            and self.published_at > timezone.now()
+        )
+
+    def byline_groups(self):
+        """Bylines grouped by role in first-appearance order.
+
+        ``[("by", [Our Foreign Staff]), ("additional reporting", [Reuters])]``
+        reads as "By Our Foreign Staff. Additional reporting by Reuters".
+        Uses the prefetched bylines, so it costs no query.
+        """
+        groups = {}
+        for byline in self.bylines.all():
+            groups.setdefault(byline.role, []).append(byline)
+        return list(groups.values())
+
+
+class TaggedArticleManager(models.Manager):
+    def get_by_natural_key(self, article_slug, tag_name):
+        return self.get(content_object__slug=article_slug, tag__name=tag_name)
+
+
+class TaggedArticle(TaggedItemBase):
+    """taggit's through model with a real foreign key to Article.
+
+    The generic default would store the article id in an untyped column; a
+    real key lets the database join and index tag queries, and lets fixtures
+    name the article by its natural key.
+    """
+
+    content_object = models.ForeignKey(
+        Article, verbose_name=_("article"), on_delete=models.CASCADE, related_name="tagged_items"
+    )
+
+    objects = TaggedArticleManager()
+
+    class Meta:
+        verbose_name = _("article tag")
+        verbose_name_plural = _("article tags")
+        constraints = [
+            models.UniqueConstraint(fields=["content_object", "tag"], name="unique_article_tag"),
+        ]
+
+    def natural_key(self):
+        return (*self.content_object.natural_key(), *self.tag.natural_key())
+
+    natural_key.dependencies = ["articles.article", "taggit.tag"]

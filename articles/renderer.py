@@ -1,0 +1,61 @@
+"""Turns an article body (ordered blocks) into HTML.
+
+Block types map to renderers through feincms3's ``RegionRenderer`` registry;
+widget kinds add themselves from ``articles.widgets``.
+"""
+
+from collections import defaultdict
+
+from content_editor.contents import contents_for_item
+from django.utils.safestring import mark_safe
+from feincms3.renderer import RegionRenderer, template_renderer
+
+from articles import widgets
+from articles.models import PullQuote, RichText
+
+
+def _widget_context(plugin, context):
+    return {"plugin": plugin, "widget": plugin.widget}
+
+
+renderer = RegionRenderer()
+# RichTextField cleans to the allow-list on every write (form, ORM, fixture),
+# so what is stored is safe to emit as it is.
+renderer.register(RichText, lambda plugin, context: mark_safe(plugin.text))
+renderer.register(PullQuote, template_renderer("articles/blocks/pullquote.html"))
+for kind in widgets.kinds():
+    renderer.register(kind.block, template_renderer(kind.template_name, _widget_context))
+
+
+def _attach_related(article, kind, blocks):
+    """Fetch each of ``kind.related`` for all the page's widgets in one query.
+
+    The query runs even when the body has no widget of this kind, so a page
+    costs the same number of queries with none or with many.
+    """
+    for name in kind.related:
+        relation = kind.model._meta.get_field(name)
+        fk_name = relation.field.name
+        rows = relation.related_model._default_manager.filter(**{f"{fk_name}__placements__parent": article}).distinct()
+        by_widget = defaultdict(list)
+        for row in rows:
+            by_widget[getattr(row, relation.field.attname)].append(row)
+        for block in blocks:
+            # Fill the same cache prefetch_related() fills, so templates can
+            # keep saying ``widget.events.all``.
+            manager = getattr(block.widget, name)
+            queryset = manager.all()
+            queryset._result_cache = by_widget[block.widget.pk]
+            queryset._prefetch_done = True
+            block.widget._prefetched_objects_cache = {
+                **getattr(block.widget, "_prefetched_objects_cache", {}),
+                relation.cache_name: queryset,
+            }
+
+
+def body_regions(article):
+    """The rendered-on-demand body of ``article`` for ``{% render_region %}``."""
+    contents = contents_for_item(article, renderer.plugins())
+    for kind in widgets.kinds():
+        _attach_related(article, kind, [block for block in contents if isinstance(block, kind.block)])
+    return renderer.regions_from_contents(contents)

@@ -1,0 +1,57 @@
+"""Widget kinds: the plugin's extension point.
+
+A widget is a reusable object — a "Syria war timeline", a "Profile | Bashar
+al-Assad" — written once and placed in many stories. A widget kind is one
+module that defines:
+
+1. the widget model, subclassing :class:`articles.widgets.base.Widget`;
+2. its placement block, subclassing :class:`articles.widgets.base.WidgetBlock`
+   with a ``widget`` foreign key (``on_delete=PROTECT``,
+   ``related_name="placements"``);
+3. a ``ModelAdmin`` for editors (with ``search_fields``: the body editor's
+   chooser searches them);
+4. a template, ``articles/widgets/<model_name>.html``, which receives the
+   widget as ``widget``;
+
+and ends with a call to :func:`register`. See ``articles/widgets/profile.py``
+for a complete example. The system check ``articles.E001`` reports a kind
+that is missing one of these parts.
+"""
+
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True)
+class WidgetKind:
+    model: type
+    block: type
+    admin: type | None = None
+    template_name: str = ""
+    # Reverse relations of the widget (e.g. a timeline's "events") fetched for
+    # a whole page in one query each, however many placements there are.
+    related: tuple[str, ...] = field(default_factory=tuple)
+
+    @property
+    def key(self):
+        return self.model._meta.label_lower
+
+
+_kinds: dict[str, WidgetKind] = {}
+
+
+def register(model, block, *, admin=None, template_name=None, related=()):
+    """Make a widget kind known to the admin, the renderer and the checks."""
+    kind = WidgetKind(
+        model=model,
+        block=block,
+        admin=admin,
+        template_name=template_name or f"articles/widgets/{model._meta.model_name}.html",
+        related=tuple(related),
+    )
+    _kinds[kind.key] = kind
+    return kind
+
+
+def kinds():
+    """All registered widget kinds, in registration order."""
+    return list(_kinds.values())

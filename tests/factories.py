@@ -1,0 +1,163 @@
+"""factory_boy factories, one per model."""
+
+import datetime
+
+import factory
+from django.contrib.auth import get_user_model
+from django.utils import timezone
+from taggit.models import Tag
+
+from articles import models
+
+
+class UserFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = get_user_model()
+        django_get_or_create = ["username"]
+
+    username = factory.Sequence(lambda n: f"user{n}")
+    email = factory.LazyAttribute(lambda o: f"{o.username}@example.com")
+    password = factory.django.Password("correct horse battery staple")
+
+
+class SectionFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = models.Section
+        django_get_or_create = ["slug"]
+
+    name = factory.Sequence(lambda n: f"Section {n}")
+    slug = factory.Sequence(lambda n: f"section-{n}")
+
+
+class AuthorFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = models.Author
+
+    name = factory.Faker("name")
+    slug = factory.Sequence(lambda n: f"author-{n}")
+    kind = models.Author.Kind.PERSON
+
+
+class ArticleFactory(factory.django.DjangoModelFactory):
+    """A published story, published an hour ago unless told otherwise."""
+
+    class Meta:
+        model = models.Article
+
+    headline = factory.Faker("sentence", nb_words=8)
+    slug = factory.Sequence(lambda n: f"story-{n}")
+    standfirst = factory.Faker("sentence", nb_words=20)
+    section = factory.SubFactory(SectionFactory, name="World", slug="world")
+    status = models.Article.Status.PUBLISHED
+    published_at = factory.LazyFunction(lambda: timezone.now() - datetime.timedelta(hours=1))
+
+    class Params:
+        draft = factory.Trait(status=models.Article.Status.DRAFT, published_at=None)
+        scheduled = factory.Trait(
+            published_at=factory.LazyFunction(lambda: timezone.now() + datetime.timedelta(days=1))
+        )
+
+
+class BylineFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = models.Byline
+
+    article = factory.SubFactory(ArticleFactory)
+    author = factory.SubFactory(AuthorFactory)
+    role = models.Byline.Role.BY
+    position = factory.Sequence(lambda n: n)
+
+
+class TagFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Tag
+        django_get_or_create = ["name"]
+
+    name = factory.Sequence(lambda n: f"Topic {n}")
+    slug = factory.Sequence(lambda n: f"topic-{n}")
+
+
+class TaggedArticleFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = models.TaggedArticle
+
+    content_object = factory.SubFactory(ArticleFactory)
+    tag = factory.SubFactory(TagFactory)
+
+
+class RichTextFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = models.RichText
+
+    parent = factory.SubFactory(ArticleFactory)
+    region = "body"
+    ordering = factory.Sequence(lambda n: (n + 1) * 10)
+    text = factory.Sequence(lambda n: f"<p>Paragraph number {n} of the story.</p>")
+
+
+class PullQuoteFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = models.PullQuote
+
+    parent = factory.SubFactory(ArticleFactory)
+    region = "body"
+    ordering = factory.Sequence(lambda n: (n + 1) * 10)
+    quote = factory.Faker("sentence")
+    attribution = factory.Faker("name")
+
+
+class TimelineFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = models.Timeline
+
+    title = factory.Faker("sentence", nb_words=3)
+    slug = factory.Sequence(lambda n: f"timeline-{n}")
+
+
+class TimelineEventFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = models.TimelineEvent
+
+    timeline = factory.SubFactory(TimelineFactory)
+    date = factory.Sequence(lambda n: datetime.date(2000, 1, 1) + datetime.timedelta(days=n))
+    title = factory.Faker("sentence", nb_words=6)
+
+
+class TimelineBlockFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = models.TimelineBlock
+
+    parent = factory.SubFactory(ArticleFactory)
+    region = "body"
+    ordering = factory.Sequence(lambda n: (n + 1) * 10)
+    widget = factory.SubFactory(TimelineFactory)
+
+
+class ProfileFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = models.Profile
+
+    name = factory.Faker("name")
+    slug = factory.Sequence(lambda n: f"profile-{n}")
+    born = "1 January 1960, London"
+    role = factory.Faker("job")
+    summary = factory.Faker("sentence")
+
+
+class ProfileFactFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = models.ProfileFact
+
+    profile = factory.SubFactory(ProfileFactory)
+    label = factory.Sequence(lambda n: f"Fact {n}")
+    value = factory.Faker("sentence")
+
+
+class ProfileBlockFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = models.ProfileBlock
+
+    parent = factory.SubFactory(ArticleFactory)
+    region = "body"
+    ordering = factory.Sequence(lambda n: (n + 1) * 10)
+    widget = factory.SubFactory(ProfileFactory)
