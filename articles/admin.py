@@ -44,8 +44,8 @@ class BylineInline(admin.TabularInline):
 
 def _block_inlines():
     inlines = [
-        ContentEditorInline.create(RichText, icon="notes", button=_("Text")),
-        ContentEditorInline.create(PullQuote, icon="format_quote", button=_("Pull quote")),
+        ContentEditorInline.create(RichText, icon="notes"),
+        ContentEditorInline.create(PullQuote, icon="format_quote"),
     ]
     icons = {"timeline": "timeline", "profile": "person"}
     for kind in widgets.kinds():
