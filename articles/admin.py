@@ -1,10 +1,18 @@
+from adminsortable2.admin import SortableAdminBase, SortableInlineAdminMixin
 from content_editor.admin import ContentEditor, ContentEditorInline
-from django.contrib import admin
+from django import forms
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
 from django.db import models
+from django.db.models import Prefetch
+from django.urls import path, reverse
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
-from articles import widgets
-from articles.models import Article, Author, Byline, PullQuote, RichText, Section
+from articles import widgets, workflow
+from articles.models import Article, Author, Byline, Correction, PullQuote, RichText, Section, SlugRedirect
+from articles.tagging import TagAutocompleteWidget, tag_autocomplete
 
 # Editors paste addresses without a scheme; assume https, as Django 6 will.
 URL_FIELDS = {models.URLField: {"assume_scheme": "https"}}
@@ -32,14 +40,36 @@ class AuthorAdmin(admin.ModelAdmin):
     ]
 
 
-class BylineInline(admin.TabularInline):
+@admin.register(SlugRedirect)
+class SlugRedirectAdmin(admin.ModelAdmin):
+    """Old addresses are recorded automatically; editors may only review or drop them."""
+
+    list_display = ["old_slug", "article", "created_at"]
+    search_fields = ["old_slug", "article__headline"]
+    list_select_related = ["article"]
+    readonly_fields = ["old_slug", "article", "created_at"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+class BylineInline(SortableInlineAdminMixin, admin.TabularInline):
     model = Byline
     extra = 0
-    min_num = 0
     fields = ["author", "role", "position"]
     autocomplete_fields = ["author"]
     verbose_name = _("byline")
-    verbose_name_plural = _("bylines")
+    verbose_name_plural = _("people (bylines, in order)")
+
+
+class CorrectionInline(admin.StackedInline):
+    model = Correction
+    extra = 0
+    fields = ["kind", "published_at", "text"]
+    verbose_name_plural = _("corrections and updates (shown to readers)")
 
 
 def _block_inlines():
@@ -59,16 +89,85 @@ def _block_inlines():
     return inlines
 
 
+class ArticleAdminForm(forms.ModelForm):
+    """Enforces the workflow on the server, whatever the browser sent."""
+
+    user = None  # set per request by ArticleAdmin.get_form()
+
+    def clean_status(self):
+        status = self.cleaned_data["status"]
+        try:
+            workflow.check_status_change(self.user, self.instance, status)
+        except PermissionDenied as exc:
+            raise forms.ValidationError(str(exc), code="workflow") from exc
+        return status
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("status") == Article.Status.PUBLISHED and not cleaned.get("published_at", True):
+            # Publishing without a time means "now".
+            cleaned["published_at"] = timezone.now()
+        return cleaned
+
+
+class StatusFilter(admin.SimpleListFilter):
+    title = _("status")
+    parameter_name = "state"
+
+    def lookups(self, request, model_admin):
+        return [
+            ("draft", _("draft")),
+            ("review", _("in review")),
+            ("scheduled", _("scheduled")),
+            ("published", _("published")),
+            ("unpublished", _("unpublished")),
+        ]
+
+    def queryset(self, request, queryset):
+        value = self.value()
+        now = timezone.now()
+        if value == "scheduled":
+            return queryset.filter(status=Article.Status.PUBLISHED, published_at__gt=now)
+        if value == "published":
+            return queryset.published(at=now)
+        if value in {"draft", "review", "unpublished"}:
+            return queryset.filter(status=value)
+        return queryset
+
+
 @admin.register(Article)
-class ArticleAdmin(ContentEditor):
-    list_display = ["headline", "section", "status", "published_at", "updated_at", "updated_by"]
-    list_filter = ["status", "section"]
+class ArticleAdmin(SortableAdminBase, ContentEditor):
+    form = ArticleAdminForm
+    list_display = [
+        "headline",
+        "section",
+        "status_label",
+        "byline_names",
+        "published_at",
+        "updated_at",
+        "updated_by",
+    ]
+    list_filter = [
+        StatusFilter,
+        "section",
+        ("bylines__author", admin.RelatedOnlyFieldListFilter),
+        "tags",
+        "published_at",
+    ]
     list_select_related = ["section", "updated_by"]
-    search_fields = ["headline", "standfirst", "slug"]
+    list_per_page = 100
+    search_fields = [
+        "headline",
+        "standfirst",
+        "articles_richtext_set__text",
+        "bylines__author__name",
+    ]
     date_hierarchy = "published_at"
     prepopulated_fields = {"slug": ["headline"]}
     autocomplete_fields = ["section"]
     formfield_overrides = URL_FIELDS
+    actions = ["publish_selected", "unpublish_selected"]
+    readonly_fields = ["created_at", "created_by", "updated_at", "updated_by"]
     fieldsets = [
         (_("Story"), {"fields": ["kicker", "headline", "slug", "standfirst"]}),
         (_("Section and tags"), {"fields": ["section", "tags"]}),
@@ -81,14 +180,118 @@ class ArticleAdmin(ContentEditor):
             _("SEO and syndication"),
             {"fields": ["seo_title", "seo_description", "canonical_url"], "classes": ["collapse"]},
         ),
+        (
+            _("History"),
+            {"fields": ["created_at", "created_by", "updated_at", "updated_by"], "classes": ["collapse"]},
+        ),
     ]
-    inlines = [BylineInline, *_block_inlines()]
+    inlines = [BylineInline, CorrectionInline, *_block_inlines()]
+
+    # --- queries -----------------------------------------------------------
+
+    def get_queryset(self, request):
+        return (
+            super()
+            .get_queryset(request)
+            .prefetch_related(Prefetch("bylines", queryset=Byline.objects.select_related("author")))
+        )
+
+    # --- changelist columns -------------------------------------------------
+
+    @admin.display(description=_("status"), ordering="status")
+    def status_label(self, obj):
+        return obj.get_public_status_display()
+
+    @admin.display(description=_("bylines"))
+    def byline_names(self, obj):
+        return ", ".join(byline.author.name for byline in obj.bylines.all())
+
+    # --- workflow -----------------------------------------------------------
+
+    def has_change_permission(self, request, obj=None):
+        return super().has_change_permission(request, obj) and workflow.can_edit(request.user, obj)
+
+    def has_publish_permission(self, request):
+        return workflow.can_publish(request.user)
+
+    def get_readonly_fields(self, request, obj=None):
+        readonly = list(super().get_readonly_fields(request, obj))
+        if not workflow.can_publish(request.user):
+            # Reporters cannot schedule: the publication time is the editor's.
+            readonly.append("published_at")
+        return readonly
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        form = super().get_form(request, obj, change=change, **kwargs)
+        form = type(form.__name__, (form,), {"user": request.user})
+        if "status" in form.base_fields:
+            # Offer only the moves this user may make; clean_status() still
+            # checks, for a POST that was not made through this form.
+            allowed = set(workflow.allowed_statuses(request.user))
+            if obj is not None:
+                allowed.add(obj.status)
+            form.base_fields["status"].choices = [
+                (value, label) for value, label in Article.Status.choices if value in allowed
+            ]
+        return form
+
+    def formfield_for_dbfield(self, db_field, request, **kwargs):
+        if db_field.name == "tags":
+            kwargs["widget"] = TagAutocompleteWidget(url=reverse("admin:articles_article_tag_autocomplete"))
+            kwargs["help_text"] = _("Type to find a tag; press Enter or a comma to add a new one.")
+        return super().formfield_for_dbfield(db_field, request, **kwargs)
 
     def save_model(self, request, obj, form, change):
         if not change:
             obj.created_by = request.user
         obj.updated_by = request.user
         super().save_model(request, obj, form, change)
+
+    def view_on_site(self, obj):
+        return obj.get_absolute_url() if obj.is_visible else None
+
+    def get_urls(self):
+        return [
+            path(
+                "tags/autocomplete/",
+                self.admin_site.admin_view(self.tag_autocomplete_view),
+                name="articles_article_tag_autocomplete",
+            ),
+            *super().get_urls(),
+        ]
+
+    def tag_autocomplete_view(self, request):
+        if not (self.has_add_permission(request) or self.has_change_permission(request)):
+            raise PermissionDenied
+        return tag_autocomplete(request)
+
+    # --- bulk actions --------------------------------------------------------
+
+    def _bulk(self, request, queryset, change, done_message):
+        changed = 0
+        for article in queryset:
+            change(article, user=request.user)
+            article.save(update_fields=["status", "published_at", "updated_by"])
+            changed += 1
+        self.message_user(request, done_message(changed), messages.SUCCESS)
+
+    @admin.action(description=_("Publish selected stories"), permissions=["publish"])
+    def publish_selected(self, request, queryset):
+        self._bulk(
+            request,
+            queryset,
+            workflow.publish,
+            lambda n: ngettext("%(count)d story published.", "%(count)d stories published.", n) % {"count": n},
+        )
+
+    @admin.action(description=_("Unpublish selected stories"), permissions=["publish"])
+    def unpublish_selected(self, request, queryset):
+        self._bulk(
+            request,
+            queryset,
+            workflow.unpublish,
+            lambda n: ngettext("%(count)d story unpublished.", "%(count)d stories unpublished.", n) % {"count": n},
+        )
 
 
 for _kind in widgets.kinds():

@@ -34,14 +34,20 @@ class ArticleDetailView(DetailView):
             self.url_date = datetime.date(int(self.kwargs["year"]), int(self.kwargs["month"]), int(self.kwargs["day"]))
         except ValueError as exc:
             raise Http404("No such date.") from exc
+        queryset = Article.objects.for_reader().prefetch_related("corrections")
         try:
-            return Article.objects.for_reader().get(slug=self.kwargs["slug"])
-        except Article.DoesNotExist as exc:
-            raise Http404("No such story.") from exc
+            return queryset.get(slug=self.kwargs["slug"])
+        except Article.DoesNotExist:
+            pass
+        # A story whose slug changed after publication keeps its old address.
+        redirect_to = queryset.filter(old_slugs__old_slug=self.kwargs["slug"]).first()
+        if redirect_to is None:
+            raise Http404("No such story.")
+        return redirect_to
 
     def get(self, request, *args, **kwargs):
         self.object = self.get_object()
-        if timezone.localdate(self.object.published_at) != self.url_date:
+        if self.object.slug != self.kwargs["slug"] or timezone.localdate(self.object.published_at) != self.url_date:
             # The story was re-dated since the link was shared; keep the link alive.
             return redirect(self.object, permanent=True)
         context = self.get_context_data(object=self.object, body=body_regions(self.object))

@@ -21,6 +21,7 @@ def test_every_articles_model_is_registered():
         "richtext",
         "pullquote",
         "timelineblock",
+        "correction",
         "profileblock",
     }
     for model in apps.get_app_config("articles").get_models():
@@ -76,7 +77,7 @@ def test_editor_creates_and_publishes_a_story(editor_client, client):
             "status": "published",
             "published_at_0": "2024-01-02",
             "published_at_1": "10:00:00",
-            "tags": "Politics, Elections",
+            "tags": ["Politics", "Elections"],
             "bylines-TOTAL_FORMS": "1",
             "bylines-0-author": str(author.pk),
             "bylines-0-role": "by",

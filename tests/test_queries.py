@@ -7,8 +7,8 @@ from tests import factories
 pytestmark = pytest.mark.django_db
 
 # article + bylines/authors + tags + one per block type (rich text, pull
-# quote, timeline, profile) + timeline events + profile facts
-ARTICLE_PAGE_QUERIES = 9
+# quote, timeline, profile) + timeline events + profile facts + corrections
+ARTICLE_PAGE_QUERIES = 10
 HOME_PAGE_QUERIES = 4  # count + page of stories + bylines/authors + tags
 
 

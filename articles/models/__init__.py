@@ -8,6 +8,7 @@ from articles.models.articles import Article, ArticleQuerySet, TaggedArticle
 from articles.models.authors import Author
 from articles.models.blocks import ArticlePlugin, PullQuote, RichText
 from articles.models.bylines import Byline
+from articles.models.corrections import Correction, SlugRedirect
 from articles.models.sections import Section
 from articles.widgets.profile import Profile, ProfileBlock, ProfileFact
 from articles.widgets.timeline import Timeline, TimelineBlock, TimelineEvent
@@ -18,12 +19,14 @@ __all__ = [
     "ArticleQuerySet",
     "Author",
     "Byline",
+    "Correction",
     "Profile",
     "ProfileBlock",
     "ProfileFact",
     "PullQuote",
     "RichText",
     "Section",
+    "SlugRedirect",
     "TaggedArticle",
     "Timeline",
     "TimelineBlock",

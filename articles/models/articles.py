@@ -1,6 +1,8 @@
+import datetime
+
 from content_editor.models import Region
 from django.conf import settings
-from django.db import models
+from django.db import models, transaction
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -9,6 +11,11 @@ from taggit.models import TaggedItemBase
 
 from articles.models.base import Timestamped
 from articles.models.bylines import Byline
+from articles.models.corrections import SlugRedirect
+
+# Saves within this long of publication (typo fixes as the story goes out)
+# do not make it "updated" for readers.
+UPDATE_GRACE = datetime.timedelta(minutes=5)
 
 
 class ArticleQuerySet(models.QuerySet):
@@ -130,12 +137,35 @@ class Article(Timestamped):
         verbose_name_plural = _("articles")
         ordering = ["-published_at", "-created_at"]
         indexes = [models.Index(fields=["status", "-published_at"], name="article_status_published")]
+        permissions = [("publish_article", _("Can publish, schedule and unpublish articles"))]
 
     def __str__(self):
         return self.headline
 
     def natural_key(self):
         return (self.slug,)
+
+    def save(self, *args, **kwargs):
+        with transaction.atomic():
+            self._remember_old_slug()
+            super().save(*args, **kwargs)
+
+    def _remember_old_slug(self):
+        """Keep a story's old address working when its slug changes.
+
+        Only addresses readers may have seen (published or withdrawn stories)
+        are kept; a draft's slug can change freely.
+        """
+        if self.pk is None:
+            return
+        previous = type(self)._base_manager.filter(pk=self.pk).values_list("slug", "status").first()
+        if previous is None or previous[0] == self.slug:
+            return
+        old_slug, old_status = previous
+        if old_status in (self.Status.PUBLISHED, self.Status.UNPUBLISHED) and self.published_at:
+            SlugRedirect.objects.update_or_create(old_slug=old_slug, defaults={"article": self})
+        # Moving back to an earlier slug: the story owns that address again.
+        SlugRedirect.objects.filter(old_slug=self.slug).delete()
 
     def get_absolute_url(self):
         day = timezone.localdate(self.published_at or self.created_at)
@@ -152,6 +182,21 @@ class Article(Timestamped):
             and self.published_at is not None
             and self.published_at <= timezone.now()
         )
+
+    @property
+    def has_been_updated(self):
+        """True when the story changed noticeably after it went out."""
+        return bool(self.published_at) and self.updated_at - self.published_at > UPDATE_GRACE
+
+    @property
+    def public_status(self):
+        """The status as a newsroom says it: a future published story is scheduled."""
+        if self.is_scheduled:
+            return "scheduled"
+        return self.status
+
+    def get_public_status_display(self):
+        return _("scheduled") if self.is_scheduled else self.get_status_display()
 
     @property
     def is_scheduled(self):
