@@ -5,7 +5,8 @@ from django.core.management import call_command
 
 from articles.models import Article
 
-pytestmark = pytest.mark.django_db(transaction=True)
+# serialized_rollback: keep the Reporter/Editor groups the data migration made
+pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
 
 
 def test_editor_changes_a_paragraph_in_the_admin(live_server, page, artifacts, django_user_model):

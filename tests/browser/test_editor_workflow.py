@@ -1,0 +1,123 @@
+"""An editor's main path through the admin, in a real browser.
+
+Creates a story with two bylines (one a new desk author made in the popup),
+three paragraphs, a new timeline with two events placed between paragraphs 1
+and 2, and three tags; publishes it; reads it as a reader.
+"""
+
+import pytest
+from django.contrib.auth.models import Group
+
+from articles.models import Article
+from tests import factories
+
+# serialized_rollback: keep the Reporter/Editor groups the data migration made
+pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
+
+PARAGRAPHS = [
+    "The council met on Tuesday to debate the budget.",
+    "Opposition members walked out before the vote.",
+    "The budget passed by a single vote after midnight.",
+]
+
+
+def choose(page, select_id, text):
+    """Pick ``text`` in a select2 autocomplete (the admin's and our tags box)."""
+    page.click(f"#{select_id} + .select2 .select2-selection")
+    page.fill(".select2-container--open .select2-search__field", text)
+    page.click(f".select2-results__option:text-is('{text}')")
+
+
+def add_block(page, title):
+    """Insert a block of the given type at the end of the body."""
+    page.locator(".order-machine-insert-target.last").click()
+    page.locator(".plugin-buttons .plugin-button", has_text=title).first.click()
+
+
+def test_editor_writes_previews_and_publishes_a_story(live_server, page, artifacts, django_user_model):
+    editor = django_user_model.objects.create_user("desk", "desk@example.com", "browser-test-password", is_staff=True)
+    editor.groups.add(Group.objects.get(name="Editor"))
+    factories.SectionFactory(name="Politics", slug="politics")
+    factories.AuthorFactory(name="Jane Reporter", slug="jane-reporter")
+
+    page.goto(f"{live_server.url}/admin/login/?next=/admin/articles/article/add/")
+    page.fill("#id_username", "desk")
+    page.fill("#id_password", "browser-test-password")
+    page.click("input[type=submit]")
+
+    page.fill("#id_kicker", "Local politics")
+    page.fill("#id_headline", "Council passes budget by one vote")
+    page.press("#id_headline", "End")  # the keyup fills the slug, as when typing
+    assert page.input_value("#id_slug") == "council-passes-budget-by-one-vote"
+    page.fill("#id_standfirst", "A late-night session ends a month of wrangling.")
+    choose(page, "id_section", "Politics")
+    for tag in ("Budget", "Council", "Local government"):
+        page.click("#id_tags + .select2 .select2-selection")
+        page.keyboard.type(tag)
+        page.wait_for_selector(f".select2-results__option--highlighted:text-is('{tag}')")
+        page.keyboard.press("Enter")
+    page.keyboard.press("Escape")  # close the suggestions
+
+    # bylines: an existing reporter, then a new desk author made in the popup
+    page.click("#bylines-group .add-row a")
+    choose(page, "id_bylines-0-author", "Jane Reporter")
+    page.click("#bylines-group .add-row a")
+    with page.expect_popup() as popup_info:
+        page.click("#add_id_bylines-1-author")
+    popup = popup_info.value
+    popup.fill("#id_name", "Our Political Staff")
+    popup.select_option("#id_kind", "desk")
+    with popup.expect_event("close"):
+        popup.click("input[name=_save]")
+    assert page.locator("#id_bylines-1-author option:checked").inner_text() == "Our Political Staff"
+
+    # body: paragraph 1, a new timeline, paragraphs 2 and 3
+    add_block(page, "Text")
+    page.locator("#articles_richtext_set-0 .ProseMirror[contenteditable=true]").click()
+    page.keyboard.type(PARAGRAPHS[0])
+    add_block(page, "Timeline")
+    with page.expect_popup() as popup_info:
+        page.click("#add_id_articles_timelineblock_set-0-widget")
+    popup = popup_info.value
+    popup.fill("#id_title", "Budget timeline")
+    popup.fill("#id_events-0-date", "2024-01-15")
+    popup.fill("#id_events-0-title", "Draft budget published")
+    popup.click("#events-group .add-row a")
+    popup.fill("#id_events-1-date", "2024-02-20")
+    popup.fill("#id_events-1-title", "Final vote")
+    with popup.expect_event("close"):
+        popup.click("input[name=_save]")
+    add_block(page, "Text")
+    page.locator("#articles_richtext_set-1 .ProseMirror[contenteditable=true]").click()
+    page.keyboard.type(PARAGRAPHS[1])
+    page.keyboard.press("Enter")
+    page.keyboard.type(PARAGRAPHS[2])
+
+    page.screenshot(path=artifacts / "admin-new-story-filled.png", full_page=True)
+    page.click("input[name=_continue]")
+    page.wait_for_selector(".messagelist .success")
+
+    article = Article.objects.get(slug="council-passes-budget-by-one-vote")
+    assert article.status == "draft"
+    assert [b.author.name for b in article.bylines.all()] == ["Jane Reporter", "Our Political Staff"]
+    assert article.bylines.all()[1].author.kind == "desk"
+    assert sorted(article.tags.names()) == ["Budget", "Council", "Local government"]
+
+    # publish
+    page.select_option("#id_status", "published")
+    page.click("input[name=_continue]")
+    page.wait_for_selector(".messagelist .success")
+    article.refresh_from_db()
+    assert article.is_visible
+
+    page.goto(live_server.url + article.get_absolute_url())
+    page.screenshot(path=artifacts / "reader-new-story.png", full_page=True)
+    text = page.locator("article.story").inner_text()
+    assert "Council passes budget by one vote" in text
+    assert page.locator(".story .kicker").text_content() == "Local politics"
+    assert "By Jane Reporter and Our Political Staff" in text
+    positions = [text.index(s) for s in (PARAGRAPHS[0], "Budget timeline", "Draft budget published", "Final vote")]
+    positions += [text.index(PARAGRAPHS[1]), text.index(PARAGRAPHS[2])]
+    assert positions == sorted(positions)
+    for tag in ("Budget", "Council", "Local government"):
+        assert tag in text
