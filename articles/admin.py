@@ -4,6 +4,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from articles import widgets
+from articles.admin_preview import PreviewAdminMixin
 from articles.models import Article, Author, Byline, PullQuote, RichText, Section
 
 # Editors paste addresses without a scheme; assume https, as Django 6 will.
@@ -60,7 +61,7 @@ def _block_inlines():
 
 
 @admin.register(Article)
-class ArticleAdmin(ContentEditor):
+class ArticleAdmin(PreviewAdminMixin, ContentEditor):
     list_display = ["headline", "section", "status", "published_at", "updated_at", "updated_by"]
     list_filter = ["status", "section"]
     list_select_related = ["section", "updated_by"]
