@@ -52,6 +52,7 @@ INSTALLED_APPS = [
     "content_editor",
     "django_prose_editor",
     "feincms3",
+    "reversion",
     "articles",
     "newsroom",
 ]
