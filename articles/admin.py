@@ -6,6 +6,7 @@ from django.utils.translation import gettext_lazy as _
 from articles import widgets
 from articles.admin_preview import PreviewAdminMixin
 from articles.admin_revisions import RevisionAdminMixin
+from articles.locking import StaleSaveAdminMixin
 from articles.models import Article, Author, Byline, PullQuote, RichText, Section
 
 # Editors paste addresses without a scheme; assume https, as Django 6 will.
@@ -62,7 +63,7 @@ def _block_inlines():
 
 
 @admin.register(Article)
-class ArticleAdmin(PreviewAdminMixin, RevisionAdminMixin, ContentEditor):
+class ArticleAdmin(PreviewAdminMixin, StaleSaveAdminMixin, RevisionAdminMixin, ContentEditor):
     list_display = ["headline", "section", "status", "published_at", "updated_at", "updated_by"]
     list_filter = ["status", "section"]
     list_select_related = ["section", "updated_by"]
