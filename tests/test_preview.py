@@ -129,6 +129,7 @@ def test_change_form_offers_preview_and_share_preview(editor_client, draft):
     messages = [str(m) for m in response.context["messages"]]
     assert len(messages) == 1 and "48 hours" in messages[0]
     link = messages[0].split('href="')[1].split('"')[0]
+    assert f'<a href="{link}" class="shared-preview-link">' in response.content.decode()  # a link, not escaped text
     assert link.startswith("http://testserver/preview/shared/")
 
     editor_client.logout()

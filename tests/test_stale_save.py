@@ -1,4 +1,6 @@
 import datetime
+import threading
+import time
 
 import pytest
 from django.contrib.auth.models import Permission
@@ -147,3 +149,44 @@ def test_save_if_unchanged_refuses_to_overwrite_a_newer_edit():
     assert stored.headline == "Newer edit"
     assert stored.updated_at == newer.updated_at
     assert article.status == Article.Status.DRAFT  # the caller's copy is left as it was
+
+
+@pytest.mark.skipif(not connection.features.has_select_for_update, reason="the database has no row locks")
+@pytest.mark.django_db(transaction=True)
+def test_two_concurrent_saves_cannot_both_pass():
+    article = factories.ArticleFactory(draft=True, headline="Original")
+    token = article.updated_at.isoformat()
+    form_class = type(
+        "Form", (VersionTokenForm,), {"Meta": type("Meta", (), {"model": Article, "fields": ["headline"]})}
+    )
+    first_checked, results = threading.Event(), {}
+
+    def save(name, before_save=None):
+        try:
+            with transaction.atomic():
+                form = form_class(
+                    {"version_token": token, "headline": name}, instance=Article.objects.get(pk=article.pk)
+                )
+                valid = form.is_valid()
+                if before_save:
+                    before_save()
+                if valid:
+                    form.save()
+                results[name] = valid
+        finally:
+            connection.close()
+
+    def hold_the_lock():
+        first_checked.set()
+        time.sleep(0.5)  # the second save starts its check meanwhile and must wait
+
+    first = threading.Thread(target=save, args=("First", hold_the_lock))
+    first.start()
+    first_checked.wait(5)
+    second = threading.Thread(target=save, args=("Second",))
+    second.start()
+    first.join(10)
+    second.join(10)
+
+    assert results == {"First": True, "Second": False}
+    assert Article.objects.get(pk=article.pk).headline == "First"
