@@ -11,6 +11,9 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from articles import widgets, workflow
+from articles.admin_preview import PreviewAdminMixin
+from articles.admin_revisions import RevisionAdminMixin
+from articles.locking import StaleSaveAdminMixin, save_if_unchanged
 from articles.models import Article, Author, Byline, Correction, PullQuote, RichText, Section, SlugRedirect
 from articles.tagging import TagAutocompleteWidget, tag_autocomplete
 
@@ -136,7 +139,7 @@ class StatusFilter(admin.SimpleListFilter):
 
 
 @admin.register(Article)
-class ArticleAdmin(SortableAdminBase, ContentEditor):
+class ArticleAdmin(PreviewAdminMixin, StaleSaveAdminMixin, RevisionAdminMixin, SortableAdminBase, ContentEditor):
     form = ArticleAdminForm
     list_display = [
         "headline",
@@ -268,12 +271,30 @@ class ArticleAdmin(SortableAdminBase, ContentEditor):
     # --- bulk actions --------------------------------------------------------
 
     def _bulk(self, request, queryset, change, done_message):
-        changed = 0
+        changed = skipped = 0
         for article in queryset:
+            seen = article.updated_at
             change(article, user=request.user)
-            article.save(update_fields=["status", "published_at", "updated_by"])
-            changed += 1
+            # A conditional update: a story someone saved since this page
+            # loaded its row is left alone rather than overwritten.
+            if save_if_unchanged(
+                article, seen, status=article.status, published_at=article.published_at, updated_by=request.user
+            ):
+                changed += 1
+            else:
+                skipped += 1
         self.message_user(request, done_message(changed), messages.SUCCESS)
+        if skipped:
+            self.message_user(
+                request,
+                ngettext(
+                    "%(count)d story was saved by someone else meanwhile and was left unchanged.",
+                    "%(count)d stories were saved by someone else meanwhile and were left unchanged.",
+                    skipped,
+                )
+                % {"count": skipped},
+                messages.WARNING,
+            )
 
     @admin.action(description=_("Publish selected stories"), permissions=["publish"])
     def publish_selected(self, request, queryset):

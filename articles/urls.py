@@ -1,6 +1,6 @@
 from django.urls import path, re_path
 
-from articles import views
+from articles import preview, views
 
 app_name = "articles"
 
@@ -11,4 +11,6 @@ urlpatterns = [
         views.ArticleDetailView.as_view(),
         name="article",
     ),
+    path("preview/<int:pk>/", preview.StaffPreviewView.as_view(), name="preview"),
+    path("preview/shared/<str:token>/", preview.SharedPreviewView.as_view(), name="shared_preview"),
 ]

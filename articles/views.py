@@ -23,11 +23,24 @@ class HomeView(ListView):
         return Article.objects.for_reader().order_by("-published_at", "-pk")
 
 
-class ArticleDetailView(DetailView):
-    """A story at its permanent, date-based address."""
+class StoryPageMixin:
+    """Renders one story on the reader template.
+
+    The public page and the previews (``articles.preview``) share this one
+    rendering path, so a preview shows exactly what readers will see.
+    """
 
     template_name = "articles/article_detail.html"
     context_object_name = "article"
+
+    def render_story(self, article, **extra_context):
+        self.object = article
+        context = self.get_context_data(object=article, body=body_regions(article), **extra_context)
+        return self.render_to_response(context)
+
+
+class ArticleDetailView(StoryPageMixin, DetailView):
+    """A story at its permanent, date-based address."""
 
     def get_object(self, queryset=None):
         try:
@@ -46,9 +59,8 @@ class ArticleDetailView(DetailView):
         return redirect_to
 
     def get(self, request, *args, **kwargs):
-        self.object = self.get_object()
-        if self.object.slug != self.kwargs["slug"] or timezone.localdate(self.object.published_at) != self.url_date:
+        article = self.get_object()
+        if article.slug != self.kwargs["slug"] or timezone.localdate(article.published_at) != self.url_date:
             # The story was re-dated since the link was shared; keep the link alive.
-            return redirect(self.object, permanent=True)
-        context = self.get_context_data(object=self.object, body=body_regions(self.object))
-        return self.render_to_response(context)
+            return redirect(article, permanent=True)
+        return self.render_story(article)

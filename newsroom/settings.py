@@ -53,6 +53,7 @@ INSTALLED_APPS = [
     "django_prose_editor",
     "feincms3",
     "adminsortable2",
+    "reversion",
     "articles",
     "newsroom",
 ]

@@ -48,3 +48,22 @@ def desk_editor(db, django_user_model):
 def reporter_client(client, reporter):
     client.force_login(reporter)
     return client
+
+
+@pytest.fixture
+def newsroom_roles(db):
+    """The Reporter and Editor groups, even after a transactional test flushed them.
+
+    The data migration creates them once; tests with ``transaction=True`` empty
+    every table afterwards, so browser tests ask for them explicitly.
+    """
+    import importlib
+
+    from django.contrib.auth.models import Group, Permission
+
+    roles = importlib.import_module("articles.migrations.0003_newsroom_roles")
+    for name, codenames in (("Reporter", roles.REPORTER), ("Editor", roles.EDITOR)):
+        group, _ = Group.objects.get_or_create(name=name)
+        group.permissions.set(
+            Permission.objects.filter(content_type__app_label__in=["articles", "taggit"], codename__in=codenames)
+        )

@@ -74,11 +74,11 @@ def test_changelist_columns(editor_client):
 
 @pytest.mark.parametrize(
     ("query", "expected"),
-    [("Budget", "budget"), ("standfirst-word", "stand"), ("zebras", "body"), ("Writer", "byline")],
+    [("Quixotic", "budget"), ("standfirst-word", "stand"), ("zebras", "body"), ("Writer", "byline")],
 )
 def test_search_covers_headline_standfirst_body_and_authors(editor_client, query, expected):
     stories = {
-        "budget": factories.ArticleFactory(headline="Budget passes"),
+        "budget": factories.ArticleFactory(headline="Quixotic budget passes"),
         "stand": factories.ArticleFactory(standfirst="A standfirst-word appears"),
         "body": factories.ArticleFactory(),
         "byline": factories.ArticleFactory(),

@@ -33,13 +33,17 @@ class ArticleQuerySet(models.QuerySet):
 
     def for_reader(self):
         """Published stories with what every reader page shows prefetched."""
-        return (
-            self.published()
-            .select_related("section")
-            .prefetch_related(
-                models.Prefetch("bylines", queryset=Byline.objects.select_related("author")),
-                "tags",
-            )
+        return self.published().with_page_relations()
+
+    def with_page_relations(self):
+        """What a story page shows, prefetched, whatever the status.
+
+        Reader pages add ``published()``; previews of drafts use this alone,
+        so both pages cost the same queries.
+        """
+        return self.select_related("section").prefetch_related(
+            models.Prefetch("bylines", queryset=Byline.objects.select_related("author")),
+            "tags",
         )
 
 

@@ -2,11 +2,11 @@
 
 import pytest
 from django.core.management import call_command
+from playwright.sync_api import expect
 
 from articles.models import Article
 
-# serialized_rollback: keep the Reporter/Editor groups the data migration made
-pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
+pytestmark = pytest.mark.django_db(transaction=True)
 
 
 def test_editor_changes_a_paragraph_in_the_admin(live_server, page, artifacts, django_user_model):
@@ -22,6 +22,8 @@ def test_editor_changes_a_paragraph_in_the_admin(live_server, page, artifacts, d
     paragraph.click()
     page.keyboard.press("End")
     page.keyboard.type(" Moscow did not respond.")
+    # the editor has taken the keystrokes before we save
+    expect(paragraph).to_contain_text("Moscow did not respond.")
     page.screenshot(path=artifacts / "admin-edit-paragraph.png", full_page=True)
     page.click("input[name=_save]")
     page.wait_for_selector(".messagelist .success")

@@ -11,8 +11,7 @@ from django.contrib.auth.models import Group
 from articles.models import Article
 from tests import factories
 
-# serialized_rollback: keep the Reporter/Editor groups the data migration made
-pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
+pytestmark = pytest.mark.django_db(transaction=True)
 
 PARAGRAPHS = [
     "The council met on Tuesday to debate the budget.",
@@ -34,7 +33,7 @@ def add_block(page, title):
     page.locator(".plugin-buttons .plugin-button", has_text=title).first.click()
 
 
-def test_editor_writes_previews_and_publishes_a_story(live_server, page, artifacts, django_user_model):
+def test_editor_writes_previews_and_publishes_a_story(live_server, page, artifacts, django_user_model, newsroom_roles):
     editor = django_user_model.objects.create_user("desk", "desk@example.com", "browser-test-password", is_staff=True)
     editor.groups.add(Group.objects.get(name="Editor"))
     factories.SectionFactory(name="Politics", slug="politics")

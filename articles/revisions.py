@@ -1,0 +1,47 @@
+"""Revisions of whole stories with django-reversion.
+
+A story is more than its ``Article`` row: a revision also holds its bylines,
+every body block (text, pull quotes, widget placements) and its tag rows, so
+restoring one brings back the story as it was. What those rows point at —
+authors, widgets, tags themselves — is shared with other stories and is
+deliberately not followed: restoring one story must never delete or rewrite
+a timeline or a tag another story uses.
+
+Registration happens when this module is imported (the admin mixin imports
+it), before ``VersionAdmin`` would auto-register Article from its inlines
+and miss the tags.
+"""
+
+import reversion
+
+from articles import widgets
+from articles.models import Article, Byline, PullQuote, RichText, TaggedArticle
+
+
+def block_models():
+    """Every body block model, including the placement block of each widget kind."""
+    return [RichText, PullQuote, *(kind.block for kind in widgets.kinds())]
+
+
+def _accessor(model, fk_name):
+    return model._meta.get_field(fk_name).remote_field.get_accessor_name()
+
+
+def article_follow():
+    """The reverse relations a revision of an article includes."""
+    return [
+        _accessor(Byline, "article"),
+        _accessor(TaggedArticle, "content_object"),
+        *(_accessor(model, "parent") for model in block_models()),
+    ]
+
+
+def register():
+    for model in [Byline, TaggedArticle, *block_models()]:
+        if not reversion.is_registered(model):
+            reversion.register(model)
+    if not reversion.is_registered(Article):
+        reversion.register(Article, follow=article_follow())
+
+
+register()
