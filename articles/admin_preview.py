@@ -12,6 +12,7 @@ from django.shortcuts import redirect
 from django.urls import path, reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from articles.conf import settings
 from articles.preview import shared_preview_url
@@ -46,11 +47,16 @@ class PreviewAdminMixin:
         if not self.has_change_permission(request, obj):
             raise PermissionDenied
         url = request.build_absolute_uri(shared_preview_url(obj))
+        hours = _hours(settings.PREVIEW_MAX_AGE)
         messages.success(
             request,
             format_html(
-                _("Share this preview link; it opens the story without an account for {hours} hours: {link}"),
-                hours=_hours(settings.PREVIEW_MAX_AGE),
+                ngettext(
+                    "Share this preview link; it opens the story without an account for {hours} hour: {link}",
+                    "Share this preview link; it opens the story without an account for {hours} hours: {link}",
+                    hours,
+                ),
+                hours=hours,
                 link=format_html('<a href="{0}" class="shared-preview-link">{0}</a>', url),
             ),
         )

@@ -84,7 +84,7 @@ def stale_save_error(saved_at, saved_by_id):
 class VersionTokenForm(forms.ModelForm):
     """Mixed into the article change form by :class:`StaleSaveAdminMixin`."""
 
-    version_token = forms.CharField(widget=forms.HiddenInput, required=False)
+    version_token = forms.CharField(label=_("version token"), widget=forms.HiddenInput, required=False)
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
