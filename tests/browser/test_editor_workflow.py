@@ -102,6 +102,15 @@ def test_editor_writes_previews_and_publishes_a_story(live_server, page, artifac
     assert article.bylines.all()[1].author.kind == "desk"
     assert sorted(article.tags.names()) == ["Budget", "Council", "Local government"]
 
+    # preview the draft on the reader template
+    with page.expect_popup() as preview_info:
+        page.click("text=Preview")
+    preview = preview_info.value
+    preview.wait_for_load_state()
+    assert "Council passes budget by one vote" in preview.locator("article.story").inner_text()
+    preview.screenshot(path=artifacts / "preview-new-story.png", full_page=True)
+    preview.close()
+
     # publish
     page.select_option("#id_status", "published")
     page.click("input[name=_continue]")
