@@ -8,4 +8,6 @@ class ArticlesConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self):
-        from articles import checks  # noqa: F401  (registers system checks)
+        from articles import checks, signals  # noqa: F401  (checks registers the system checks)
+
+        signals.connect(self)

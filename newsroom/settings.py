@@ -47,6 +47,7 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
+    "django.contrib.sitemaps",
     "taggit",
     "django_filters",
     "content_editor",
@@ -100,6 +101,22 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # write: two editors saving one story then queue up and the second sees
     # the first's save (articles.locking) instead of failing "database is locked".
     DATABASES["default"].setdefault("OPTIONS", {})["transaction_mode"] = "IMMEDIATE"
+
+
+def cache_from_url(url):
+    """``CACHES["default"]`` from ``CACHE_URL``: ``locmem://`` (default), ``redis://…``, ``dummy://``."""
+    scheme = url.partition("://")[0]
+    if scheme in ("", "locmem"):
+        return {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "newsroom"}
+    if scheme in ("redis", "rediss", "unix"):
+        # Shared by every process; needs the `redis` extra (pip install -e '.[redis]').
+        return {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": url}
+    if scheme == "dummy":
+        return {"BACKEND": "django.core.cache.backends.dummy.DummyCache"}
+    sys.exit(f"newsroom: CACHE_URL scheme {scheme!r} is not one of locmem, redis, rediss, unix, dummy.")
+
+
+CACHES = {"default": cache_from_url(os.environ.get("CACHE_URL", "locmem://"))}
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 

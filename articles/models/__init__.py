@@ -4,10 +4,11 @@ Widget kinds live in ``articles.widgets``; importing them here registers their
 models with the ``articles`` app.
 """
 
-from articles.models.articles import Article, ArticleQuerySet, TaggedArticle
+from articles.models.articles import Article, ArticleQuerySet, TaggedArticle, tags_in_print
 from articles.models.authors import Author
 from articles.models.blocks import ArticlePlugin, PullQuote, RichText
 from articles.models.bylines import Byline
+from articles.models.content_version import ContentVersion
 from articles.models.corrections import Correction, SlugRedirect
 from articles.models.sections import Section
 from articles.widgets.profile import Profile, ProfileBlock, ProfileFact
@@ -19,6 +20,7 @@ __all__ = [
     "ArticleQuerySet",
     "Author",
     "Byline",
+    "ContentVersion",
     "Correction",
     "Profile",
     "ProfileBlock",
@@ -31,4 +33,5 @@ __all__ = [
     "Timeline",
     "TimelineBlock",
     "TimelineEvent",
+    "tags_in_print",
 ]

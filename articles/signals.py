@@ -1,0 +1,103 @@
+"""The app's signals, and the handlers that keep the content version current.
+
+Declared here, connected in ``ArticlesConfig.ready()`` by :func:`connect`.
+
+``content_changed`` is sent after the content version (``ContentVersion``)
+has moved on, e.g. for a project that wants to purge a CDN. Receivers get
+``using`` (the database alias).
+
+Every ``post_save``, ``post_delete`` and ``m2m_changed`` of a model in the
+``articles`` app (stories, bylines, authors, sections, body blocks, widgets
+and their events and facts, corrections, tags on stories) and of taggit's
+``Tag`` replaces the version's token. Reader pages compare that token
+(``articles.http``), so an edit anywhere shows on every page at once.
+
+Not caught, because Django sends no signal for them: ``QuerySet.update()``
+(this includes ``articles.locking.save_if_unchanged``, used by the admin's
+bulk actions), ``bulk_create()``, ``QuerySet.delete()`` of related rows
+without cascading signals, and raw SQL. Code that writes that way calls
+:func:`mark_content_changed` itself; otherwise the page cache timeout and
+``max-age`` bound how long readers see the old page. A story withdrawn that
+way still disappears from its own page at once (``articles.http`` reads the
+story through ``Article.objects.published()`` on every request).
+"""
+
+import contextlib
+import contextvars
+import uuid
+
+from django.apps import apps
+from django.db import DEFAULT_DB_ALIAS, router
+from django.db.models.signals import m2m_changed, post_delete, post_migrate, post_save
+from django.dispatch import Signal
+from django.utils import timezone
+
+content_changed = Signal()
+
+# Inside batched_changes(): how many batches are open (imports bump once, at the end).
+_batch_depth = contextvars.ContextVar("articles_batch_depth", default=0)
+
+
+def mark_content_changed(using=None):
+    """Give readers' pages a new content version (one UPDATE)."""
+    from articles.models import ContentVersion
+
+    using = using or router.db_for_write(ContentVersion)
+    values = {"token": uuid.uuid4(), "changed_at": timezone.now()}
+    if not ContentVersion.objects.using(using).filter(pk=ContentVersion.SINGLETON).update(**values):
+        # The row is missing (a flushed test database): create it.
+        ContentVersion.objects.using(using).update_or_create(pk=ContentVersion.SINGLETON, defaults=values)
+    content_changed.send(sender=ContentVersion, using=using)
+
+
+@contextlib.contextmanager
+def batched_changes(using=None):
+    """Change the content version once for a whole batch of writes.
+
+    For imports and generators that save thousands of rows: without it every
+    save would rewrite the version row.
+    """
+    token = _batch_depth.set(_batch_depth.get() + 1)
+    try:
+        yield
+    finally:
+        _batch_depth.reset(token)
+        if not _batch_depth.get():
+            mark_content_changed(using)
+
+
+def _on_change(sender, using=DEFAULT_DB_ALIAS, **kwargs):
+    if kwargs.get("action", "post_").startswith("pre_"):
+        return  # m2m_changed fires before and after; the "post_" half is enough
+    if _batch_depth.get():
+        return
+    mark_content_changed(using)
+
+
+def _ensure_version_row(using=DEFAULT_DB_ALIAS, **kwargs):
+    """After migrate (and after a test flush, which re-sends post_migrate)."""
+    from articles.models import ContentVersion
+
+    if router.allow_migrate_model(using, ContentVersion):
+        ContentVersion.objects.using(using).get_or_create(pk=ContentVersion.SINGLETON)
+
+
+def watched_models():
+    """The models whose rows readers see, directly or on another story's page."""
+    from articles.models import ContentVersion
+
+    models = [model for model in apps.get_app_config("articles").get_models() if model is not ContentVersion]
+    if apps.is_installed("taggit"):
+        models.append(apps.get_model("taggit", "Tag"))
+    return models
+
+
+def connect(app_config):
+    for model in watched_models():
+        uid = f"articles.content_version.{model._meta.label_lower}"
+        post_save.connect(_on_change, sender=model, dispatch_uid=uid)
+        post_delete.connect(_on_change, sender=model, dispatch_uid=uid)
+        for field in model._meta.local_many_to_many:
+            through = field.remote_field.through
+            m2m_changed.connect(_on_change, sender=through, dispatch_uid=f"{uid}.{field.name}")
+    post_migrate.connect(_ensure_version_row, sender=app_config, dispatch_uid="articles.content_version.row")
