@@ -1,16 +1,52 @@
-from django.urls import path, re_path
+from django.contrib.sitemaps import views as sitemap_views
+from django.urls import path, re_path, register_converter
 
-from articles import preview, views
+from articles import feeds, preview, robots, sitemaps, views
+from articles.converters import NameSlugConverter
+from articles.http import reader_page, story_state
+
+register_converter(NameSlugConverter, "nameslug")
 
 app_name = "articles"
 
 urlpatterns = [
-    path("", views.HomeView.as_view(), name="home"),
+    path("", reader_page(views.HomeView.as_view()), name="home"),
     re_path(
         r"^(?P<year>[0-9]{4})/(?P<month>[0-9]{2})/(?P<day>[0-9]{2})/(?P<slug>[-\w]+)/$",
-        views.ArticleDetailView.as_view(),
+        reader_page(views.ArticleDetailView.as_view(), state=story_state, page_cache=True),
         name="article",
     ),
+    path("section/<nameslug:slug>/", reader_page(views.SectionView.as_view()), name="section"),
+    path("tag/<nameslug:slug>/", reader_page(views.TagView.as_view()), name="tag"),
+    path("author/<nameslug:slug>/", reader_page(views.AuthorView.as_view()), name="author"),
+    path("search/", reader_page(views.SearchView.as_view()), name="search"),
     path("preview/<int:pk>/", preview.StaffPreviewView.as_view(), name="preview"),
     path("preview/shared/<str:token>/", preview.SharedPreviewView.as_view(), name="shared_preview"),
+    path("feeds/rss/", reader_page(feeds.LatestStoriesFeed()), name="feed_rss"),
+    path("feeds/atom/", reader_page(feeds.LatestStoriesAtomFeed()), name="feed_atom"),
+    path("feeds/section/<nameslug:slug>/rss/", reader_page(feeds.SectionFeed()), name="section_feed_rss"),
+    path("feeds/section/<nameslug:slug>/atom/", reader_page(feeds.SectionAtomFeed()), name="section_feed_atom"),
+    path("feeds/tag/<nameslug:slug>/rss/", reader_page(feeds.TagFeed()), name="tag_feed_rss"),
+    path("feeds/tag/<nameslug:slug>/atom/", reader_page(feeds.TagAtomFeed()), name="tag_feed_atom"),
+    path("feeds/author/<nameslug:slug>/rss/", reader_page(feeds.AuthorFeed()), name="author_feed_rss"),
+    path("feeds/author/<nameslug:slug>/atom/", reader_page(feeds.AuthorAtomFeed()), name="author_feed_atom"),
+    path(
+        "sitemap.xml",
+        reader_page(sitemap_views.index),
+        {"sitemaps": sitemaps.INDEX_SITEMAPS, "sitemap_url_name": "articles:sitemap"},
+        name="sitemap_index",
+    ),
+    # Before the generic route below, which would also match "news".
+    path(
+        "sitemap-news.xml",
+        reader_page(sitemap_views.sitemap),
+        {
+            "sitemaps": {"news": sitemaps.NewsSitemap},
+            "section": "news",
+            "template_name": "articles/sitemap_news.xml",
+        },
+        name="news_sitemap",
+    ),
+    path("sitemap-<section>.xml", reader_page(sitemap_views.sitemap), {"sitemaps": sitemaps.SITEMAPS}, name="sitemap"),
+    path("robots.txt", robots.robots_txt, name="robots_txt"),
 ]

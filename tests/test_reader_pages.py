@@ -69,12 +69,15 @@ def test_article_page_shows_story_parts(client):
     assert response.status_code == 200
     for text in ("Analysis", "Ceasefire holds", "A fragile calm settles.", "Smoke rises over the city", "Reuters"):
         assert text in html
+    jane, desk, lens = (byline.author for byline in article.bylines.all())
     assert (
-        'By <span class="byline__author">Jane Reporter</span> and <span class="byline__author">Wire Desk</span>'
-        in html
-    )
-    assert 'Photographs by <span class="byline__author">Sam Lens</span>' in html
-    assert f'<time class="dateline" datetime="{timezone.localtime(article.published_at).isoformat()}' in html
+        f'By <a class="byline__author" href="/author/{jane.slug}/">Jane Reporter</a>'
+        f' and <a class="byline__author" href="/author/{desk.slug}/">Wire Desk</a>'
+    ) in html
+    assert f'Photographs by <a class="byline__author" href="/author/{lens.slug}/">Sam Lens</a>' in html
+    # Whole seconds: the HTML checker refuses more than three fraction digits.
+    published = timezone.localtime(article.published_at).strftime("%Y-%m-%dT%H:%M:%S%z")
+    assert f'<time class="dateline" datetime="{published}">' in html
     assert "<blockquote><p>We will not retreat</p></blockquote>" in html
 
 

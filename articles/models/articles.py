@@ -3,11 +3,12 @@ import datetime
 from content_editor.models import Region
 from django.conf import settings
 from django.db import models, transaction
+from django.db.models import Exists, OuterRef
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from taggit.managers import TaggableManager
-from taggit.models import TaggedItemBase
+from taggit.models import Tag, TaggedItemBase
 
 from articles.models.base import Timestamped
 from articles.models.bylines import Byline
@@ -30,6 +31,17 @@ class ArticleQuerySet(models.QuerySet):
             status=Article.Status.PUBLISHED,
             published_at__lte=at or timezone.now(),
         )
+
+    def in_section(self, section):
+        return self.filter(section=section)
+
+    def tagged(self, tag):
+        # Exists, not a join: chaining tagged() for several tags means "all of them".
+        return self.filter(Exists(TaggedArticle.objects.filter(content_object=OuterRef("pk"), tag=tag)))
+
+    def by_author(self, author):
+        """Stories with ``author`` in any byline role; a story crediting them twice is listed once."""
+        return self.filter(Exists(Byline.objects.filter(article=OuterRef("pk"), author=author)))
 
     def for_reader(self):
         """Published stories with what every reader page shows prefetched."""
@@ -253,3 +265,13 @@ class TaggedArticle(TaggedItemBase):
         return (*self.content_object.natural_key(), *self.tag.natural_key())
 
     natural_key.dependencies = ["articles.article", "taggit.tag"]
+
+
+def tags_in_print():
+    """Tags carried by at least one story readers can see.
+
+    A tag used only on drafts may name something not yet announced: it gets
+    no sitemap entry and is not offered by the search form.
+    """
+    in_print = TaggedArticle.objects.filter(tag=OuterRef("pk"), content_object__in=Article.objects.published())
+    return Tag.objects.filter(Exists(in_print))

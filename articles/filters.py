@@ -1,0 +1,145 @@
+"""The readers' search form: free text plus section, tags, author, dates and order.
+
+Every filter validates its input. The search view is ``strict`` (django-filter's
+default): a form with any error lists its errors and no stories, rather than
+quietly ignoring the bad value and showing everything.
+"""
+
+import datetime
+import re
+
+from django import forms
+from django.db.models import Exists, OuterRef, Q
+from django.utils.translation import gettext_lazy as _
+from django_filters import CharFilter, DateFilter, FilterSet, ModelChoiceFilter, ModelMultipleChoiceFilter
+from django_filters.filters import OrderingFilter
+
+from articles.models import Article, Author, RichText, Section, tags_in_print
+
+ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+
+# More words than this in one search add nothing but work for the database.
+MAX_SEARCH_WORDS = 10
+
+
+def _public_tags(request):
+    # A tag used only on drafts is neither offered in the form nor accepted in a link.
+    return tags_in_print().order_by("name")
+
+
+class DateInput(forms.DateInput):
+    # The browser's own date picker; the value must be ISO for it to show.
+    input_type = "date"
+
+    def __init__(self, attrs=None):
+        super().__init__(attrs=attrs, format="%Y-%m-%d")
+
+    def format_value(self, value):
+        # A date input only holds an ISO date; a malformed one is left out
+        # (the field's error says what was wrong) so the page stays valid HTML.
+        value = super().format_value(value)
+        if not isinstance(value, str) or not ISO_DATE.match(value):
+            return None
+        try:
+            datetime.date.fromisoformat(value)
+        except ValueError:  # 30 February and the like
+            return None
+        return value
+
+
+class StoryFilterForm(forms.Form):
+    def clean(self):
+        cleaned_data = super().clean()
+        start, end = cleaned_data.get("date_from"), cleaned_data.get("date_to")
+        if start and end and start > end:
+            self.add_error("date_to", _("The end date is before the start date."))
+        return cleaned_data
+
+
+class StoryOrderingFilter(OrderingFilter):
+    """Three orders a reader understands, named for them rather than for columns."""
+
+    orders = {
+        "newest": ("-published_at", "-pk"),
+        "oldest": ("published_at", "pk"),
+        "headline": ("headline", "-published_at", "-pk"),
+    }
+
+    def __init__(self, *args, **kwargs):
+        kwargs["choices"] = [
+            ("newest", _("Newest first")),
+            ("oldest", _("Oldest first")),
+            ("headline", _("Headline, A to Z")),
+        ]
+        kwargs.setdefault("empty_label", None)
+        super().__init__(*args, **kwargs)
+
+    def filter(self, qs, value):
+        # The field accepts a comma-separated list; the form offers one order,
+        # so the first one given wins.
+        if not value:
+            return qs
+        return qs.order_by(*self.orders[value[0]])
+
+
+class StoryFilter(FilterSet):
+    q = CharFilter(
+        label=_("Search for"),
+        method="filter_text",
+        max_length=200,
+        widget=forms.TextInput(attrs={"type": "search"}),
+    )
+    section = ModelChoiceFilter(
+        label=_("Section"),
+        queryset=Section.objects.all(),
+        to_field_name="slug",
+        empty_label=_("All sections"),
+    )
+    tag = ModelMultipleChoiceFilter(
+        label=_("Topics"),
+        queryset=_public_tags,
+        to_field_name="slug",
+        method="filter_tags",
+        help_text=_("Stories about all the chosen topics."),
+    )
+    author = ModelChoiceFilter(
+        label=_("Author"),
+        queryset=Author.objects.all(),
+        to_field_name="slug",
+        method="filter_author",
+        empty_label=_("Any author"),
+    )
+    # Dates are the reader's local dates: ``__date`` converts to the current
+    # time zone before comparing.
+    date_from = DateFilter(
+        label=_("Published from"), field_name="published_at", lookup_expr="date__gte", widget=DateInput
+    )
+    date_to = DateFilter(
+        label=_("Published until"), field_name="published_at", lookup_expr="date__lte", widget=DateInput
+    )
+    ordering = StoryOrderingFilter(label=_("Order"))
+
+    class Meta:
+        model = Article
+        fields = []
+        form = StoryFilterForm
+
+    def filter_text(self, queryset, name, value):
+        """Every word must appear in the headline, the standfirst or the body text.
+
+        The body is searched with ``Exists`` over its text blocks, so a story
+        matching in several paragraphs is still listed once.
+        """
+        for word in value.split()[:MAX_SEARCH_WORDS]:
+            in_body = RichText.objects.filter(parent=OuterRef("pk"), text__icontains=word)
+            queryset = queryset.filter(Q(headline__icontains=word) | Q(standfirst__icontains=word) | Exists(in_body))
+        return queryset
+
+    def filter_tags(self, queryset, name, value):
+        # All the chosen tags, not any: choosing more topics narrows the search.
+        for tag in value:
+            queryset = queryset.tagged(tag)
+        return queryset
+
+    def filter_author(self, queryset, name, value):
+        return queryset.by_author(value)
