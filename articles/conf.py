@@ -7,8 +7,18 @@ from django.conf import settings as django_settings
 DEFAULTS = {
     # Shown in page titles, feeds and structured data.
     "PUBLICATION_NAME": "The Newsroom",
+    # The publisher's logo in structured data (absolute, or a path on this
+    # site); Google wants one for news results. Empty: no logo is given.
+    "PUBLISHER_LOGO_URL": "",
     # Stories per page on listing pages.
     "PAGINATE_BY": 20,
+    # Stories in each RSS/Atom feed: a day's output for a busy desk.
+    "FEED_SIZE": 30,
+    # Google News wants an ISO 639 code ("en", not "en-gb"). None derives it
+    # from LANGUAGE_CODE (articles.sitemaps.publication_language).
+    "PUBLICATION_LANGUAGE": None,
+    # Related stories (most shared tags) under a story.
+    "RELATED_COUNT": 4,
     # How long a shared preview link opens a draft for someone without an
     # account (a timedelta or seconds). Long enough for a source to check a
     # quote over a weekend, short enough that a forwarded link goes stale.
@@ -27,6 +37,15 @@ DEFAULTS = {
         "Blockquote": True,
         "HardBreak": True,
     },
+    # Seconds browsers and shared caches may keep a reader page without
+    # asking again (Cache-Control: max-age, anonymous readers only).
+    "READER_MAX_AGE": 60,
+    # The cache alias (settings.CACHES) for rendered story pages; None turns
+    # the page cache off.
+    "PAGE_CACHE": "default",
+    # Upper bound on how long a rendered story page is kept. A change the
+    # content version sees replaces the page at once; this bounds the rest.
+    "PAGE_CACHE_SECONDS": 300,
 }
 
 

@@ -1,0 +1,210 @@
+"""RSS 2.0 and Atom feeds: the latest stories, and per section, tag and author.
+
+Django's feed generators write one author per item; a story can carry several
+bylines (a reporter, a desk, an agency), and feed readers that credit only the
+first one are how co-authors get lost. The generators below write every byline:
+one ``dc:creator`` each in RSS, one ``<author>`` each in Atom.
+"""
+
+from urllib.parse import urljoin, urlsplit
+
+from django.contrib.syndication.views import Feed
+from django.shortcuts import get_object_or_404
+from django.urls import reverse
+from django.utils.feedgenerator import Atom1Feed, Rss201rev2Feed
+from django.utils.html import escape
+from django.utils.translation import gettext_lazy as _
+from taggit.models import Tag
+
+from articles.conf import settings
+from articles.models import Article, Author, Section
+
+DUBLIN_CORE = "http://purl.org/dc/elements/1.1/"
+
+TITLES = {
+    None: _("%(publication)s: latest stories"),
+    "section": _("%(publication)s: %(name)s"),
+    "tag": _("%(publication)s: stories tagged “%(name)s”"),
+    "author": _("%(publication)s: stories by %(name)s"),
+}
+
+
+def feed_kind(obj):
+    """``"section"``, ``"tag"`` or ``"author"`` for an object that has feeds, else None."""
+    for kind, model in (("section", Section), ("tag", Tag), ("author", Author)):
+        if isinstance(obj, model):
+            return kind
+    return None
+
+
+def feed_title(obj=None):
+    """The feed's title, shared by the feeds and their autodiscovery links."""
+    kind = feed_kind(obj)
+    return TITLES[kind] % {"publication": settings.PUBLICATION_NAME, "name": obj.name if kind else ""}
+
+
+def feed_urls(obj=None):
+    """``{"rss": path, "atom": path}`` for the latest stories or for ``obj``'s stories."""
+    kind = feed_kind(obj)
+    if kind is None:
+        return {"rss": reverse("articles:feed_rss"), "atom": reverse("articles:feed_atom")}
+    return {
+        flavour: reverse(f"articles:{kind}_feed_{flavour}", kwargs={"slug": obj.slug}) for flavour in ("rss", "atom")
+    }
+
+
+class BylineCreditsMixin:
+    """Shared by both generators: absolute author pages and a stable item id.
+
+    Feed items arrive with relative author paths (``byline_credits``) and the
+    story's key; only the generator knows the absolute address of the feed,
+    so it finishes both here.
+    """
+
+    def add_item(self, *args, byline_credits=(), story_key=None, **kwargs):
+        if story_key is not None:
+            # A tag URI outlives slug and date changes, so a re-headlined
+            # story is not shown to subscribers twice.
+            pk, created = story_key
+            host = urlsplit(self.feed["link"]).hostname
+            kwargs["unique_id"] = f"tag:{host},{created:%Y-%m-%d}:article:{pk}"
+            kwargs["unique_id_is_permalink"] = False
+        credits = [(str(name), urljoin(self.feed["link"], path)) for name, path in byline_credits]
+        super().add_item(*args, byline_credits=credits, **kwargs)
+
+
+class BylinesRssFeed(BylineCreditsMixin, Rss201rev2Feed):
+    """RSS 2.0 with one Dublin Core ``dc:creator`` per byline."""
+
+    def rss_attributes(self):
+        return {**super().rss_attributes(), "xmlns:dc": DUBLIN_CORE}
+
+    def add_item_elements(self, handler, item):
+        super().add_item_elements(handler, item)
+        for name, _url in item["byline_credits"]:
+            handler.addQuickElement("dc:creator", name)
+
+
+class BylinesAtomFeed(BylineCreditsMixin, Atom1Feed):
+    """Atom with one ``<author>`` (name and author page) per byline."""
+
+    def add_item_elements(self, handler, item):
+        super().add_item_elements(handler, item)
+        for name, url in item["byline_credits"]:
+            handler.startElement("author", {})
+            handler.addQuickElement("name", name)
+            handler.addQuickElement("uri", url)
+            handler.endElement("author")
+
+
+class LatestStoriesFeed(Feed):
+    """The latest published stories, newest first."""
+
+    feed_type = BylinesRssFeed
+
+    def title(self, obj):
+        return feed_title(obj)
+
+    def link(self, obj):
+        return reverse("articles:home")
+
+    def description(self, obj):
+        return getattr(obj, "description", "") or feed_title(obj)
+
+    def author_name(self, obj):
+        # Atom needs an author for every entry; a story without bylines
+        # falls back to the feed's, the publication.
+        return settings.PUBLICATION_NAME
+
+    def stories(self, obj):
+        return Article.objects.published()
+
+    def items(self, obj):
+        return self.stories(obj).with_page_relations().order_by("-published_at", "-pk")[: settings.FEED_SIZE]
+
+    def item_title(self, item):
+        return item.headline
+
+    def item_description(self, item):
+        # Both formats read the description as HTML; the standfirst is plain
+        # text, so "Q&A" or "<" must reach the reader as written.
+        return escape(item.standfirst)
+
+    def item_pubdate(self, item):
+        return item.published_at
+
+    def item_updateddate(self, item):
+        return item.updated_at
+
+    def item_categories(self, item):
+        # The prefetched tags; taggit's names() would query once per story.
+        return [tag.name for tag in item.tags.all()]
+
+    def item_extra_kwargs(self, item):
+        return {
+            "byline_credits": [
+                (byline.author.name, byline.author.get_absolute_url()) for byline in item.bylines.all()
+            ],
+            "story_key": (item.pk, item.created_at),
+        }
+
+
+class SectionFeed(LatestStoriesFeed):
+    def get_object(self, request, slug):
+        return get_object_or_404(Section, slug=slug)
+
+    def link(self, obj):
+        return obj.get_absolute_url()
+
+    def stories(self, obj):
+        return super().stories(obj).in_section(obj)
+
+
+class TagFeed(LatestStoriesFeed):
+    def get_object(self, request, slug):
+        return get_object_or_404(Tag, slug=slug)
+
+    def link(self, obj):
+        return reverse("articles:tag", kwargs={"slug": obj.slug})
+
+    def stories(self, obj):
+        return super().stories(obj).tagged(obj)
+
+
+class AuthorFeed(LatestStoriesFeed):
+    """Every story with the author in any byline, whatever the role."""
+
+    def get_object(self, request, slug):
+        return get_object_or_404(Author, slug=slug)
+
+    def link(self, obj):
+        return obj.get_absolute_url()
+
+    def description(self, obj):
+        return obj.bio or feed_title(obj)
+
+    def stories(self, obj):
+        return super().stories(obj).by_author(obj)
+
+
+class AtomMixin:
+    feed_type = BylinesAtomFeed
+
+    def subtitle(self, obj):
+        return self.description(obj)
+
+
+class LatestStoriesAtomFeed(AtomMixin, LatestStoriesFeed):
+    pass
+
+
+class SectionAtomFeed(AtomMixin, SectionFeed):
+    pass
+
+
+class TagAtomFeed(AtomMixin, TagFeed):
+    pass
+
+
+class AuthorAtomFeed(AtomMixin, AuthorFeed):
+    pass
