@@ -4,6 +4,20 @@ from django.core.management import call_command
 from articles.models import Article
 
 SEED_SLUG = "us-russia-no-fly-zones-syria-tillerson"
+# The eleven tags DESIGN.md gives the seed story.
+SEED_TAGS = {
+    "Syria",
+    "Russia",
+    "United States",
+    "Rex Tillerson",
+    "Donald Trump",
+    "Vladimir Putin",
+    "Bashar al-Assad",
+    "G20",
+    "Islamic State",
+    "chemical weapons",
+    "no-fly zones",
+}
 
 
 @pytest.fixture
@@ -67,3 +81,13 @@ def newsroom_roles(db):
         group.permissions.set(
             Permission.objects.filter(content_type__app_label__in=["articles", "taggit"], codename__in=codenames)
         )
+
+
+@pytest.fixture(autouse=True)
+def _empty_caches():
+    """Each test starts with empty caches: a page cached by one test must not answer another's request."""
+    from django.core.cache import caches
+
+    for cache in caches.all(initialized_only=True):
+        cache.clear()
+    yield

@@ -64,19 +64,20 @@ def test_changelist_query_count_same_for_1_and_100_rows(editor_client):
 
 def test_changelist_columns(editor_client):
     article = factories.ArticleFactory(headline="Budget passes")
-    factories.BylineFactory(article=article, author__name="Ann Writer", position=1)
+    factories.BylineFactory(article=article, author__name="Ann Quillwright", position=1)
     factories.BylineFactory(article=article, author__name="Bo Snapper", position=2)
     html = editor_client.get(CHANGELIST).content.decode()
     assert "Budget passes" in html
-    assert "Ann Writer, Bo Snapper" in html
+    assert "Ann Quillwright, Bo Snapper" in html
     assert "published" in html
 
 
 @pytest.mark.parametrize(
     ("query", "expected"),
-    [("Quixotic", "budget"), ("standfirst-word", "stand"), ("zebras", "body"), ("Writer", "byline")],
+    [("Quixotic", "budget"), ("standfirst-word", "stand"), ("zebras", "body"), ("Quillwright", "byline")],
 )
 def test_search_covers_headline_standfirst_body_and_authors(editor_client, query, expected):
+    # The queries are words Faker's lorem never produces, so the other stories' random text cannot match.
     stories = {
         "budget": factories.ArticleFactory(headline="Quixotic budget passes"),
         "stand": factories.ArticleFactory(standfirst="A standfirst-word appears"),
@@ -84,7 +85,7 @@ def test_search_covers_headline_standfirst_body_and_authors(editor_client, query
         "byline": factories.ArticleFactory(),
     }
     factories.RichTextFactory(parent=stories["body"], text="<p>Escaped zebras roam the city.</p>")
-    factories.BylineFactory(article=stories["byline"], author__name="Ann Writer")
+    factories.BylineFactory(article=stories["byline"], author__name="Ann Quillwright")
     result = editor_client.get(CHANGELIST, {"q": query}).context["cl"].result_list
     assert list(result) == [stories[expected]]
 

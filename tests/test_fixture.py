@@ -20,25 +20,12 @@ from articles.models import (
     TimelineEvent,
 )
 from tests import factories
+from tests.conftest import SEED_TAGS
 from tests.html import body_blocks, source_paragraphs
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
 SOURCE = FIXTURES / "syria-no-fly-zones.source.txt"
 SHARED_SOURCE = Path(__file__).resolve().parent.parent.parent / "shared" / "seed" / "000_f8db78b0ad102cde.txt"
-
-TAGS = {
-    "Syria",
-    "Russia",
-    "United States",
-    "Rex Tillerson",
-    "Donald Trump",
-    "Vladimir Putin",
-    "Bashar al-Assad",
-    "G20",
-    "Islamic State",
-    "chemical weapons",
-    "no-fly zones",
-}
 
 
 def snapshot():
@@ -72,7 +59,7 @@ def test_fixture_creates_the_story(seed_story):
     [byline] = article.bylines.all()
     assert byline.author.name == "Our Foreign Staff"
     assert byline.author.kind == Author.Kind.DESK
-    assert set(article.tags.names()) == TAGS
+    assert set(article.tags.names()) == SEED_TAGS
     timeline = Timeline.objects.get(slug="syria-war-timeline")
     events = [(e.date.isoformat(), e.title) for e in timeline.events.all()]
     assert len(events) == 8
