@@ -1,16 +1,25 @@
 # The two commands: `make demo` and `make test`. Both need only Python 3.11+,
-# make and git; everything else is installed into .venv.
+# make and git; everything else is installed into .venv. With npm (and Java)
+# present, the HTML and accessibility checkers are installed into node_modules
+# too; without them those tests skip, and in CI they fail instead.
 PYTHON ?= python3
 VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint install serve clean
+.PHONY: demo test lint install serve clean bench
 
-$(STAMP): pyproject.toml
+$(STAMP): pyproject.toml package-lock.json
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet -e '.[test,postgres]'
+	@# --ignore-scripts: vnu-jar's postinstall would download a Java runtime; we use the machine's.
+	@if command -v npm >/dev/null 2>&1; then \
+		npm ci --ignore-scripts --no-audit --no-fund --loglevel=error \
+			|| echo "make: npm ci failed; the Nu Html Checker and axe-core tests will skip"; \
+	else \
+		echo "make: no npm; the Nu Html Checker and axe-core tests will skip"; \
+	fi
 	touch $(STAMP)
 
 install: $(STAMP)
@@ -24,9 +33,13 @@ demo: $(STAMP)
 test: $(STAMP)
 	$(PY) -m pytest $(PYTEST_ARGS)
 
+# The story page against a bare Django view, in-process (benchmarks/article_page.py --help).
+bench: $(STAMP)
+	$(PY) benchmarks/article_page.py $(BENCH_ARGS)
+
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 
 clean:
-	rm -rf $(VENV) db.sqlite3 test-artifacts .demo-credentials
+	rm -rf $(VENV) node_modules db.sqlite3 test-artifacts .demo-credentials
