@@ -6,6 +6,7 @@ quietly ignoring the bad value and showing everything.
 """
 
 import datetime
+import html
 import re
 
 from django import forms
@@ -128,10 +129,12 @@ class StoryFilter(FilterSet):
         """Every word must appear in the headline, the standfirst or the body text.
 
         The body is searched with ``Exists`` over its text blocks, so a story
-        matching in several paragraphs is still listed once.
+        matching in several paragraphs is still listed once. Body text is
+        stored as sanitised HTML, where ``&``, ``<`` and ``>`` are entities,
+        so the word is looked for in that form there.
         """
         for word in value.split()[:MAX_SEARCH_WORDS]:
-            in_body = RichText.objects.filter(parent=OuterRef("pk"), text__icontains=word)
+            in_body = RichText.objects.filter(parent=OuterRef("pk"), text__icontains=html.escape(word, quote=False))
             queryset = queryset.filter(Q(headline__icontains=word) | Q(standfirst__icontains=word) | Exists(in_body))
         return queryset
 

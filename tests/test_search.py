@@ -5,7 +5,7 @@ import datetime
 import pytest
 from django.utils import timezone
 
-from articles.models import Article
+from articles.models import Article, RichText
 from tests import factories
 from tests.test_listing_pages import HIDDEN, assert_sound_html
 
@@ -41,6 +41,19 @@ def test_free_text_matches_headline_standfirst_and_body_once(client):
     response, found = search(client, q="ceasefire")
     assert sorted(found, key=lambda a: a.pk) == sorted([in_headline, in_standfirst, in_body], key=lambda a: a.pk)
     assert "3 stories found" in response.content.decode()
+
+
+def test_body_words_with_ampersands_and_angle_brackets_are_found(client):
+    # The body is stored as sanitised HTML: "AT&T" is "AT&amp;T" there.
+    story = factories.ArticleFactory()
+    factories.RichTextFactory(parent=story, text="<p>AT&T and Procter & Gamble said x&lt;y.</p>")
+    assert "AT&amp;T" in RichText.objects.get(parent=story).text
+    factories.ArticleFactory()
+    for query in ("AT&T", "Procter & Gamble", "x<y"):
+        _, found = search(client, q=query)
+        assert found == [story], query
+    _, found = search(client, q="AT&amp;T")
+    assert found == []
 
 
 def test_every_word_must_match(client):
