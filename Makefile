@@ -9,10 +9,10 @@ STAMP := $(VENV)/.installed
 
 .PHONY: demo test lint install serve clean bench
 
-$(STAMP): pyproject.toml package-lock.json
+$(STAMP): pyproject.toml package-lock.json Makefile
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -e '.[test,postgres]'
+	$(PY) -m pip install --quiet -e '.[test,postgres,redis]'
 	@# --ignore-scripts: vnu-jar's postinstall would download a Java runtime; we use the machine's.
 	@if command -v npm >/dev/null 2>&1; then \
 		npm ci --ignore-scripts --no-audit --no-fund --loglevel=error \

@@ -1,7 +1,10 @@
 """Test settings: the project's settings with a throwaway key and fast hashing.
 
-``DATABASE_URL`` still decides the database, so CI runs this same suite on
-SQLite and on PostgreSQL.
+``DATABASE_URL`` still decides the database (pytest-django makes its own
+``test_`` database there), so CI runs this same suite on SQLite and on
+PostgreSQL. The cache is ``TEST_CACHE_URL``, never ``CACHE_URL``: the tests
+empty the cache before each test, and a developer's shell may point
+``CACHE_URL`` at a cache that real pages live in.
 """
 
 import os
@@ -11,5 +14,6 @@ os.environ.setdefault("SECRET_KEY", "tests-only-not-a-secret")
 from newsroom.settings import *  # noqa: F403
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+CACHES = {"default": cache_from_url(os.environ.get("TEST_CACHE_URL", "locmem://"))}  # noqa: F405
 MEDIA_ROOT = BASE_DIR / "test-artifacts" / "media"  # noqa: F405
 ALLOWED_HOSTS = ["testserver", "localhost", "127.0.0.1"]

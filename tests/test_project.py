@@ -52,3 +52,28 @@ def test_demo_superuser_is_idempotent(settings, tmp_path, django_user_model):
     password = first.getvalue().split("password: ")[1].split()[0]
     assert f"password: {password}" in second.getvalue()
     assert django_user_model.objects.get(username="editor").check_password(password)
+
+
+def settings_caches(module, **env):
+    """``CACHES`` as ``module`` builds it under ``env``, read in a fresh interpreter."""
+    full_env = {k: v for k, v in os.environ.items() if k not in {"CACHE_URL", "TEST_CACHE_URL"}}
+    full_env.update(env, SECRET_KEY="x" * 50)
+    code = f"import json, {module} as s; print(json.dumps(s.CACHES['default']))"
+    result = subprocess.run(
+        [sys.executable, "-c", code], cwd=ROOT, env=full_env, capture_output=True, text=True, timeout=60
+    )
+    assert result.returncode == 0, result.stderr
+    return result.stdout.strip()
+
+
+def test_cache_url_picks_the_cache():
+    assert "RedisCache" in settings_caches("newsroom.settings", CACHE_URL="redis://127.0.0.1:6379/3")
+    assert "LocMemCache" in settings_caches("newsroom.settings")
+
+
+def test_tests_never_use_the_sites_cache():
+    # The suite empties its cache before every test: it must not be the one CACHE_URL names.
+    caches = settings_caches("tests.settings", CACHE_URL="redis://127.0.0.1:6379/3")
+    assert "LocMemCache" in caches
+    caches = settings_caches("tests.settings", CACHE_URL="redis://127.0.0.1:6379/3", TEST_CACHE_URL="redis://h:1/15")
+    assert "redis://h:1/15" in caches
