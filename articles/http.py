@@ -37,10 +37,9 @@ What "unchanged" means — the content state, read in ONE query per request:
   at once — from this process's page cache or any other's.
 
 Known gaps (the page cache timeout and ``max-age`` bound them): writes that
-send no signal (``QuerySet.update()`` — including
-``articles.locking.save_if_unchanged`` behind the admin's bulk actions —,
-``bulk_create()``, raw SQL) unless the code calls
-``articles.signals.mark_content_changed()``; a deploy that changes
+send no signal (``QuerySet.update()``, ``bulk_create()``, raw SQL) unless
+the code calls ``articles.signals.mark_content_changed()``, as
+``articles.locking.save_if_unchanged`` behind the admin's bulk actions does; a deploy that changes
 templates (clear the page cache or change ``CACHES[...]["VERSION"]``);
 ``Last-Modified`` has whole seconds, so two changes within one second look
 alike to a client that sends only ``If-Modified-Since`` (``ETag`` tells them

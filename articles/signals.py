@@ -12,11 +12,11 @@ and their events and facts, corrections, tags on stories) and of taggit's
 ``Tag`` replaces the version's token. Reader pages compare that token
 (``articles.http``), so an edit anywhere shows on every page at once.
 
-Not caught, because Django sends no signal for them: ``QuerySet.update()``
-(this includes ``articles.locking.save_if_unchanged``, used by the admin's
-bulk actions), ``bulk_create()``, ``QuerySet.delete()`` of related rows
-without cascading signals, and raw SQL. Code that writes that way calls
-:func:`mark_content_changed` itself; otherwise the page cache timeout and
+Not caught, because Django sends no signal for them: ``QuerySet.update()``,
+``bulk_create()``, ``QuerySet.delete()`` of related rows without cascading
+signals, and raw SQL. Code that writes that way calls
+:func:`mark_content_changed` itself, as ``articles.locking.save_if_unchanged``
+(the admin's bulk actions) does; otherwise the page cache timeout and
 ``max-age`` bound how long readers see the old page. A story withdrawn that
 way still disappears from its own page at once (``articles.http`` reads the
 story through ``Article.objects.published()`` on every request).
