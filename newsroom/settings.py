@@ -27,6 +27,34 @@ def env_list(name, default):
     return [item.strip() for item in value.split(",") if item.strip()]
 
 
+def env_proxy_ssl_header(name):
+    """``("HTTP_X_FORWARDED_PROTO", "https")`` from ``X-Forwarded-Proto: https``.
+
+    Only set it when a proxy in front of every request sets (and overwrites)
+    that header: otherwise any client can claim to be on HTTPS.
+    """
+    value = os.environ.get(name, "").strip()
+    if not value:
+        return None
+    header, sep, expected = value.partition(":")
+    if not sep or not header.strip() or not expected.strip():
+        sys.exit(f"newsroom: {name} must look like 'X-Forwarded-Proto: https', not {value!r}.")
+    meta_name = header.strip().upper().replace("-", "_")
+    if not meta_name.startswith("HTTP_"):
+        meta_name = f"HTTP_{meta_name}"
+    return (meta_name, expected.strip())
+
+
+def env_int(name, default):
+    value = os.environ.get(name, "").strip()
+    if not value:
+        return default
+    try:
+        return int(value)
+    except ValueError:
+        sys.exit(f"newsroom: {name} must be a whole number, not {value!r}.")
+
+
 DEBUG = env_bool("DEBUG", default=False)
 
 SECRET_KEY = os.environ.get("SECRET_KEY", "")
@@ -92,7 +120,7 @@ WSGI_APPLICATION = "newsroom.wsgi.application"
 DATABASES = {
     "default": dj_database_url.config(
         default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}",
-        conn_max_age=int(os.environ.get("CONN_MAX_AGE", "0")),
+        conn_max_age=env_int("CONN_MAX_AGE", 0),
     )
 }
 
@@ -148,3 +176,50 @@ ARTICLES_PUBLICATION_NAME = os.environ.get("PUBLICATION_NAME", "The Newsroom")
 if not DEBUG:
     SESSION_COOKIE_SECURE = env_bool("SECURE_COOKIES", default=True)
     CSRF_COOKIE_SECURE = env_bool("SECURE_COOKIES", default=True)
+
+
+# --- HTTPS -------------------------------------------------------------------
+# Off unless the environment turns them on: whether the site is served over
+# HTTPS, and by whom, is the deployment's to say. Turned on blindly, HSTS
+# cannot be taken back for SECURE_HSTS_SECONDS, and an SSL redirect behind a
+# proxy that is not trusted (SECURE_PROXY_SSL_HEADER) loops forever. The
+# README's "Running in production" lists the values that pass
+# `manage.py check --deploy` with no warning.
+
+
+SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", default=False)
+SECURE_PROXY_SSL_HEADER = env_proxy_ssl_header("SECURE_PROXY_SSL_HEADER")
+SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 0)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", default=False)
+SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", default=False)
+# The proxy's Host header, for absolute links (canonical, feeds, sitemaps)
+# when the proxy rewrites Host; only with a proxy that sets it.
+USE_X_FORWARDED_HOST = env_bool("USE_X_FORWARDED_HOST", default=False)
+
+
+# --- Logging -----------------------------------------------------------------
+# Django's default sends request errors only to mail_admins when DEBUG is off
+# (nothing without ADMINS) and prints to the console only when DEBUG is on:
+# a production 500 left no trace. Here every error, with its traceback, goes
+# to stderr, where a process manager, container runtime or journald keeps it.
+# No mail handler: a mail server that hangs would hold the worker that is
+# answering the failed request (add one, or an error tracker, in your site).
+# "Not Found" and other 4xx lines are left to the server's access log.
+LOG_LEVEL = os.environ.get("LOG_LEVEL", "INFO").strip().upper()
+if LOG_LEVEL not in {"DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"}:
+    sys.exit(f"newsroom: LOG_LEVEL must be one of DEBUG, INFO, WARNING, ERROR, CRITICAL, not {LOG_LEVEL!r}.")
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {
+        "plain": {"format": "{asctime} {levelname} {name}: {message}", "style": "{"},
+    },
+    "handlers": {
+        "stderr": {"class": "logging.StreamHandler", "formatter": "plain"},
+    },
+    "root": {"handlers": ["stderr"], "level": LOG_LEVEL},
+    "loggers": {
+        "django": {"handlers": ["stderr"], "level": LOG_LEVEL, "propagate": False},
+        "django.request": {"handlers": ["stderr"], "level": "ERROR", "propagate": False},
+    },
+}

@@ -77,3 +77,126 @@ def test_tests_never_use_the_sites_cache():
     assert "LocMemCache" in caches
     caches = settings_caches("tests.settings", CACHE_URL="redis://127.0.0.1:6379/3", TEST_CACHE_URL="redis://h:1/15")
     assert "redis://h:1/15" in caches
+
+
+# --- Production settings (issue 8, item 9) and error logging (item 10) ---------
+
+README = ROOT / "README.md"
+
+
+def production_environment():
+    """The environment the README's "Running in production" section tells a deployment to set.
+
+    Read from the README itself, so the documented values and the tested ones
+    cannot drift apart.
+    """
+    text = README.read_text()
+    block = text.split("<!-- production-environment -->", 2)[1]
+    env = {}
+    for line in block.splitlines():
+        line = line.strip()
+        if line.startswith("export "):
+            name, _, value = line.removeprefix("export ").partition("=")
+            env[name] = value.strip("'\"")
+    return env
+
+
+def test_readme_documents_a_production_environment():
+    env = production_environment()
+    for name in (
+        "SECRET_KEY",
+        "ALLOWED_HOSTS",
+        "CSRF_TRUSTED_ORIGINS",
+        "SECURE_SSL_REDIRECT",
+        "SECURE_PROXY_SSL_HEADER",
+        "SECURE_HSTS_SECONDS",
+        "DATABASE_URL",
+        "CACHE_URL",
+    ):
+        assert name in env, name
+    assert "DEBUG" not in env or env["DEBUG"] in {"0", "false", "off"}
+
+
+def test_documented_production_environment_passes_the_deploy_check():
+    env = production_environment()
+    # The README's key is a placeholder; the check wants a long, random one.
+    env["SECRET_KEY"] = "k3y-for-the-deploy-check-" + "aB9xQz7Lm2" * 5
+    result = run_manage("check", "--deploy", "--fail-level", "WARNING", **env)
+    assert result.returncode == 0, result.stderr + result.stdout
+    assert "no issues" in result.stdout
+
+
+def test_deploy_check_fails_without_the_https_settings():
+    # Without them the check names exactly what a deployment has to set.
+    result = run_manage("check", "--deploy", "--fail-level", "WARNING", SECRET_KEY="z" + "aB9xQz7Lm2" * 6)
+    assert result.returncode != 0
+    assert "security.W004" in result.stderr
+    assert "security.W008" in result.stderr
+
+
+def production_setting(name, **env):
+    code = f"import json, newsroom.settings as s; print(json.dumps(s.{name}))"
+    full_env = {k: v for k, v in os.environ.items() if k not in {"DEBUG", "DJANGO_SETTINGS_MODULE"}}
+    full_env.update(env, SECRET_KEY="x" * 50)
+    return subprocess.run(
+        [sys.executable, "-c", code], cwd=ROOT, env=full_env, capture_output=True, text=True, timeout=60
+    )
+
+
+def test_proxy_ssl_header_is_read_as_a_header_name_and_value():
+    result = production_setting("SECURE_PROXY_SSL_HEADER", SECURE_PROXY_SSL_HEADER="X-Forwarded-Proto: https")
+    assert result.stdout.strip() == '["HTTP_X_FORWARDED_PROTO", "https"]'
+    assert production_setting("SECURE_PROXY_SSL_HEADER").stdout.strip() == "null"
+
+
+@pytest.mark.parametrize(
+    ("name", "value", "reason"),
+    [
+        ("SECURE_PROXY_SSL_HEADER", "https", "SECURE_PROXY_SSL_HEADER must look like 'X-Forwarded-Proto: https'"),
+        ("SECURE_HSTS_SECONDS", "a year", "SECURE_HSTS_SECONDS must be a whole number"),
+        ("LOG_LEVEL", "loud", "LOG_LEVEL must be one of"),
+    ],
+)
+def test_a_bad_setting_stops_startup_with_one_line(name, value, reason):
+    result = production_setting("DEBUG", **{name: value})
+    assert result.returncode != 0
+    assert result.stderr.strip().startswith(f"newsroom: {reason}")
+    assert len(result.stderr.strip().splitlines()) == 1
+
+
+def test_a_request_error_reaches_stderr_with_its_traceback():
+    """With DEBUG off, a 500 leaves one log line naming the request, then the traceback, on stderr."""
+    script = """
+import django
+django.setup()
+from django.core.management import call_command
+from django.test import Client
+import articles.views
+
+call_command("migrate", verbosity=0)
+
+def broken(self):
+    raise RuntimeError("the front page broke")
+
+articles.views.HomeView.get_queryset = broken
+response = Client(raise_request_exception=False).get("/")
+print(response.status_code)
+"""
+    env = {k: v for k, v in os.environ.items() if k not in {"DEBUG", "LOG_LEVEL"}}
+    env.update(
+        DJANGO_SETTINGS_MODULE="newsroom.settings",
+        SECRET_KEY="x" * 50,
+        DATABASE_URL="sqlite://:memory:",
+        ALLOWED_HOSTS="testserver",
+        CACHE_URL="locmem://",
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", script], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120
+    )
+    assert result.stdout.strip() == "500", result.stderr
+    lines = result.stderr.splitlines()
+    [first] = [line for line in lines if "Internal Server Error" in line]
+    assert first.endswith("ERROR django.request: Internal Server Error: /")
+    traceback = lines[lines.index(first) + 1 :]
+    assert traceback[0] == "Traceback (most recent call last):"
+    assert traceback[-1] == "RuntimeError: the front page broke"
