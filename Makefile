@@ -26,7 +26,7 @@ install: $(STAMP)
 
 demo: $(STAMP)
 	DEBUG=1 $(PY) manage.py migrate --noinput
-	DEBUG=1 $(PY) manage.py loaddata syria-no-fly-zones
+	DEBUG=1 $(PY) manage.py demo_story
 	DEBUG=1 $(PY) manage.py demo_superuser
 	DEBUG=1 $(PY) manage.py runserver 127.0.0.1:8000
 
