@@ -68,7 +68,20 @@ def _saved_by_name(user_id):
     user = get_user_model()._default_manager.filter(pk=user_id).first()
     if user is None:
         return _("Someone")
-    return user.get_full_name() or user.get_username()
+    return user_display_name(user)
+
+
+def user_display_name(user):
+    """How the newsroom names a colleague, for any user model.
+
+    ``get_full_name()`` is only on ``AbstractUser``; a custom model built on
+    ``AbstractBaseUser`` may lack it (the stale-save refusal crashed then,
+    at the very moment of an edit conflict). ``get_username()`` is on every
+    user model.
+    """
+    get_full_name = getattr(user, "get_full_name", None)
+    full_name = get_full_name() if callable(get_full_name) else ""
+    return (full_name or "").strip() or user.get_username()
 
 
 def _saved_at_text(moment):
