@@ -46,6 +46,12 @@ DEFAULTS = {
     # Upper bound on how long a rendered story page is kept. A change the
     # content version sees replaces the page at once; this bounds the rest.
     "PAGE_CACHE_SECONDS": 300,
+    # After the cache fails, how long each process serves pages without
+    # asking it (articles.resilient_cache). Without a pause every request
+    # during an outage would wait out a connection timeout first; 5 s keeps
+    # that to one request per process every 5 s, and is short enough that
+    # the page cache is back within seconds of the cache answering again.
+    "CACHE_BACKOFF_SECONDS": 5,
 }
 
 

@@ -20,17 +20,19 @@ personal in it.
 
 The cache is ``caches[ARTICLES_PAGE_CACHE]`` (``"default"``; ``None`` turns
 it off). Settings' ``CACHE_URL`` picks local memory (per process) or Redis
-(shared by every process).
+(shared by every process). It is reached through
+``articles.resilient_cache.ReaderCache``: when the cache fails, the page is
+rendered as if there were no cache, and the failure is logged once.
 """
 
 import functools
 import hashlib
 
-from django.core.cache import caches
 from django.http import HttpResponse
 
 from articles.conf import settings
 from articles.http import current_state, is_marked_private, is_private_request, render, sets_cookies
+from articles.resilient_cache import ReaderCache
 
 KEY_PREFIX = "articles.page"
 
@@ -55,7 +57,7 @@ def cached_page(view, state):
         current = current_state(request, state, args, kwargs)
         if current is None:
             return view(request, *args, **kwargs)
-        cache = caches[alias]
+        cache = ReaderCache(alias)
         key = page_key(request, current)
         entry = cache.get(key)
         if entry is not None:

@@ -138,7 +138,16 @@ def cache_from_url(url):
         return {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "newsroom"}
     if scheme in ("redis", "rediss", "unix"):
         # Shared by every process; needs the `redis` extra (pip install -e '.[redis]').
-        return {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": url}
+        # Short socket timeouts (seconds; redis-py waits 5 s by default, older
+        # releases forever) so that a Redis that hangs rather than refuses
+        # fails fast too: the page is then rendered without the cache
+        # (articles.resilient_cache). A query string on the URL overrides them,
+        # e.g. redis://cache.internal:6379/0?socket_timeout=2.
+        return {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": url,
+            "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 0.5},
+        }
     if scheme == "dummy":
         return {"BACKEND": "django.core.cache.backends.dummy.DummyCache"}
     sys.exit(f"newsroom: CACHE_URL scheme {scheme!r} is not one of locmem, redis, rediss, unix, dummy.")
