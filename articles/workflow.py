@@ -50,6 +50,17 @@ def check_status_change(user, article, new_status):
         raise PermissionDenied(_("This story has been published; only an editor can change it."))
 
 
+def check_publication_change(user, article, *, status, published_at):
+    """Like :func:`check_status_change`, for a move that also sets the publication time.
+
+    The time is the editor's as much as the status is: a reporter may not
+    schedule or re-date a story, even by restoring a revision.
+    """
+    check_status_change(user, article, status)
+    if published_at != article.published_at and not can_publish(user):
+        raise PermissionDenied(_("You may not publish, schedule or unpublish stories; submit it for review instead."))
+
+
 def publish(article, *, user, at=None):
     """Publish now, or at ``at`` (a future time schedules the story)."""
     if not can_publish(user):

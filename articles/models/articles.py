@@ -169,16 +169,19 @@ class Article(Timestamped):
     def _remember_old_slug(self):
         """Keep a story's old address working when its slug changes.
 
-        Only addresses readers may have seen (published or withdrawn stories)
-        are kept; a draft's slug can change freely.
+        Only addresses readers may have seen (published or withdrawn stories
+        with a publication time) are kept; a draft's slug can change freely.
+        Judged by the row as stored, not by this save: a story taken back to
+        review with no time (a restored revision, say) had readers who knew
+        the old address.
         """
         if self.pk is None:
             return
-        previous = type(self)._base_manager.filter(pk=self.pk).values_list("slug", "status").first()
+        previous = type(self)._base_manager.filter(pk=self.pk).values_list("slug", "status", "published_at").first()
         if previous is None or previous[0] == self.slug:
             return
-        old_slug, old_status = previous
-        if old_status in (self.Status.PUBLISHED, self.Status.UNPUBLISHED) and self.published_at:
+        old_slug, old_status, old_published_at = previous
+        if old_status in (self.Status.PUBLISHED, self.Status.UNPUBLISHED) and old_published_at:
             SlugRedirect.objects.update_or_create(old_slug=old_slug, defaults={"article": self})
         # Moving back to an earlier slug: the story owns that address again.
         SlugRedirect.objects.filter(old_slug=self.slug).delete()

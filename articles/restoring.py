@@ -1,0 +1,353 @@
+"""Restoring a revision: the content comes back, the publication state stays.
+
+A revision (``articles.revisions``) holds the whole story, its status,
+publication time and slug included. Putting those back with the content
+took live stories offline: an older revision of a published story is often
+"in review" with no publication time, so its old and new addresses both
+answered 404. A restore therefore brings back the content — headline,
+kicker, standfirst, body blocks (widget placements among them), bylines,
+tags and the other content fields — and keeps the publication state the
+story has now. An editor who wants the revision's publication state too
+asks for it on the restore form; it is then applied as an ordinary edit,
+through the workflow rules and ``Article.save()`` (which keeps old
+addresses redirecting).
+
+The admin side is ``articles.admin_revisions``.
+"""
+
+import contextlib
+import contextvars
+import dataclasses
+import datetime
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models.signals import pre_save
+from django.utils import formats, timezone
+from django.utils.text import Truncator
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, ngettext
+
+from articles import revisions, workflow
+from articles.models import Article, Byline, TaggedArticle
+
+PUBLICATION_FIELDS = ("status", "published_at", "slug")
+PUBLICATION_CHOICE_LABEL = gettext_lazy("Also restore the publication state (status, time, address) of this revision")
+# Who saved the story when. The stale-save check (articles.locking) compares
+# updated_at with the token on the form, so the row must keep the current
+# value through a restore, not the revision's.
+BOOKKEEPING_FIELDS = ("created_at", "created_by", "updated_at", "updated_by")
+
+
+def _when(moment):
+    return formats.date_format(timezone.localtime(moment), "j F Y, H:i")
+
+
+def _quoted(text):
+    return f"“{Truncator(text).chars(80)}”" if text else _("nothing")
+
+
+# --- what a story holds -------------------------------------------------------
+
+
+def content_fields():
+    """The story's own fields a restore brings back (not publication, not bookkeeping)."""
+    return [
+        field
+        for field in Article._meta.concrete_fields
+        if field.editable and not field.primary_key and field.name not in PUBLICATION_FIELDS
+    ]
+
+
+@dataclasses.dataclass(frozen=True)
+class StoryContent:
+    """A story's content as stored, in comparable form."""
+
+    fields: dict  # name -> (comparable value, text for the editor)
+    blocks: dict  # (block model label, pk) -> its stored values
+    bylines: tuple
+    tags: frozenset
+
+    @classmethod
+    def read(cls, article_pk, using=None):
+        """One query for the story, bylines and tags each, and one per block type (not per block)."""
+        fields = content_fields()
+        related = [field.name for field in fields if field.is_relation]
+        article = Article._base_manager.db_manager(using).select_related(*related).get(pk=article_pk)
+        values = {}
+        for field in fields:
+            if field.is_relation:
+                text = str(getattr(article, field.name) or "")
+            elif field.choices:
+                text = str(getattr(article, f"get_{field.name}_display")())
+            else:
+                text = field.value_to_string(article)
+            values[field.name] = (field.value_to_string(article), text)
+        blocks = {}
+        for model in revisions.block_models():
+            for row in model._base_manager.db_manager(using).filter(parent_id=article_pk).values():
+                key = (model._meta.label, row.pop("id"))
+                row.pop("parent_id")
+                blocks[key] = row
+        bylines = Byline.objects.db_manager(using).filter(article_id=article_pk).select_related("author")
+        tags = TaggedArticle.objects.db_manager(using).filter(content_object_id=article_pk)
+        return cls(
+            fields=values,
+            blocks=blocks,
+            bylines=tuple(str(byline) for byline in bylines.order_by("position", "pk")),
+            tags=frozenset(tags.values_list("tag__name", flat=True)),
+        )
+
+    def changes(self, other):
+        """What going from this content to ``other`` changes: ``[(name, detail)]``, in form order."""
+        changes = []
+        for field in content_fields():
+            (old, old_text), (new, new_text) = self.fields[field.name], other.fields[field.name]
+            if old != new:
+                detail = _("from %(old)s to %(new)s") % {"old": _quoted(old_text), "new": _quoted(new_text)}
+                changes.append((str(field.verbose_name), detail))
+        if self.blocks != other.blocks:
+            before, after = len(self.blocks), len(other.blocks)
+            detail = ngettext("%(before)d block → %(after)d", "%(before)d blocks → %(after)d", before) % {
+                "before": before,
+                "after": after,
+            }
+            edited = sum(1 for key, row in other.blocks.items() if key in self.blocks and self.blocks[key] != row)
+            if edited:
+                detail += "; " + ngettext("%(count)d edited or moved", "%(count)d edited or moved", edited) % {
+                    "count": edited
+                }
+            changes.append((_("body"), detail))
+        if self.bylines != other.bylines:
+            detail = _("from %(old)s to %(new)s") % {
+                "old": "; ".join(self.bylines) or _("none"),
+                "new": "; ".join(other.bylines) or _("none"),
+            }
+            changes.append((_("bylines"), detail))
+        if self.tags != other.tags:
+            added = [f"+{name}" for name in sorted(other.tags - self.tags, key=str.lower)]
+            removed = [f"\N{MINUS SIGN}{name}" for name in sorted(self.tags - other.tags, key=str.lower)]
+            changes.append((_("tags"), ", ".join(added + removed)))
+        return changes
+
+
+@dataclasses.dataclass(frozen=True)
+class PublicationState:
+    """Where and whether readers find a story: status, publication time, slug."""
+
+    status: str
+    published_at: datetime.datetime | None
+    slug: str
+    created_at: datetime.datetime  # dates the address of a story never published
+
+    @classmethod
+    def of(cls, article):
+        return cls(article.status, article.published_at, article.slug, article.created_at)
+
+    def _story(self):
+        return Article(status=self.status, published_at=self.published_at, slug=self.slug, created_at=self.created_at)
+
+    @property
+    def status_text(self):
+        return str(self._story().get_public_status_display())
+
+    @property
+    def time_text(self):
+        return _when(self.published_at) if self.published_at else _("none")
+
+    @property
+    def address(self):
+        return self._story().get_absolute_url()
+
+    @property
+    def is_live(self):
+        return self._story().is_visible
+
+    def describe(self):
+        return _("status %(status)s, publication time %(time)s, address %(address)s") % {
+            "status": self.status_text,
+            "time": self.time_text,
+            "address": self.address,
+        }
+
+    def changes_to(self, other):
+        """``["status published → in review", …]`` for what differs."""
+        changes = []
+        if self.status_text != other.status_text:
+            changes.append(_("status %(old)s → %(new)s") % {"old": self.status_text, "new": other.status_text})
+        if self.published_at != other.published_at:
+            changes.append(_("publication time %(old)s → %(new)s") % {"old": self.time_text, "new": other.time_text})
+        if self.address != other.address:
+            changes.append(_("address %(old)s → %(new)s") % {"old": self.address, "new": other.address})
+        return changes
+
+
+# --- the restore ----------------------------------------------------------------
+
+_reverting = contextvars.ContextVar("articles_reverting", default=None)
+
+
+@contextlib.contextmanager
+def _raw_saves_keep(article_pk, values):
+    """Make reversion's raw save of the story write ``values`` instead of the revision's.
+
+    Reversion writes each row of a revision with a raw save that skips
+    ``Article.save()``. Patching the instance on its way in means the row
+    never holds the revision's slug, not even inside the transaction (another
+    story may have taken that address since, and the write would fail). The
+    receiver acts only in this context, so other requests' saves are untouched.
+    """
+    marker = object()
+
+    def keep(sender, instance, raw=False, **kwargs):
+        if raw and _reverting.get() is marker and instance.pk == article_pk:
+            for attname, value in values.items():
+                setattr(instance, attname, value)
+
+    token = _reverting.set(marker)
+    pre_save.connect(keep, sender=Article, weak=False)
+    try:
+        yield
+    finally:
+        pre_save.disconnect(keep, sender=Article)
+        _reverting.reset(token)
+
+
+def revert_content(revision, article, using=None):
+    """Write ``revision`` back, keeping ``article``'s publication state and bookkeeping."""
+    attnames = [Article._meta.get_field(name).attname for name in PUBLICATION_FIELDS + BOOKKEEPING_FIELDS]
+    kept = {attname: getattr(article, attname) for attname in attnames}
+    with _raw_saves_keep(article.pk, kept):
+        revision.revert(delete=True)
+    # Certain even if the receiver did not run: reversion mutes every model
+    # signal, process-wide, while any request looks at an old revision.
+    Article._base_manager.db_manager(using).filter(pk=article.pk).update(**kept)
+
+
+class Restore:
+    """One restore of a story to a revision, from the revert form to the message after saving.
+
+    :meth:`begin` writes the revision's content back inside the caller's
+    transaction (the admin rolls it back when it only shows the form);
+    the story keeps its publication state unless :meth:`apply_publication`
+    is asked for.
+    """
+
+    def __init__(self, version, article, user, content_before, content_after):
+        self.version = version
+        self.article_pk = article.pk
+        self.user = user
+        self.content_before = content_before
+        self.publication_now = PublicationState.of(article)
+        stored = version.field_dict
+        self.publication_then = PublicationState(
+            status=stored.get("status", article.status),
+            published_at=stored.get("published_at", article.published_at),
+            slug=stored.get("slug", article.slug),
+            created_at=article.created_at,
+        )
+        # What the revert form shows, compared with the story as it is now.
+        self.changes = content_before.changes(content_after)
+
+    @classmethod
+    def begin(cls, version, user):
+        """Lock the story, note what it holds now and revert to ``version``'s revision.
+
+        Returns ``None`` when the story no longer exists.
+        """
+        using = version.db
+        article = Article._base_manager.using(using).select_for_update().filter(pk=version.object_id).first()
+        if article is None:
+            return None
+        before = StoryContent.read(article.pk, using)
+        revert_content(version.revision, article, using)
+        return cls(version, article, user, before, StoryContent.read(article.pk, using))
+
+    @property
+    def revision_date(self):
+        return _when(self.version.revision.date_created)
+
+    @property
+    def publication_differs(self):
+        return self.publication_now.changes_to(self.publication_then) != []
+
+    # --- the editor's choice: the revision's publication state too -----------
+
+    def check_publication(self, article):
+        """Raise ValidationError if the revision's publication state may not be restored."""
+        then = self.publication_then
+        try:
+            workflow.check_publication_change(self.user, article, status=then.status, published_at=then.published_at)
+        except PermissionDenied as exc:
+            raise ValidationError(str(exc), code="workflow") from exc
+        if then.slug != article.slug and Article._base_manager.filter(slug=then.slug).exclude(pk=article.pk).exists():
+            raise ValidationError(
+                _(
+                    "The address of this revision, %(address)s, now belongs to another story. "
+                    "Restore the content only, or give that story another address first."
+                ),
+                code="slug_taken",
+                params={"address": then.address},
+            )
+
+    def apply_publication(self, article):
+        """Give ``article`` the revision's publication state; ``save()`` then redirects the old address."""
+        article.status = self.publication_then.status
+        article.published_at = self.publication_then.published_at
+        article.slug = self.publication_then.slug
+
+    # --- what the editor is told -------------------------------------------
+
+    def summary(self):
+        """The revert form's sentences: what will change, what stays."""
+        sentences = []
+        if self.changes:
+            changes = "; ".join(
+                _("%(name)s (%(detail)s)") % {"name": name, "detail": detail} for name, detail in self.changes
+            )
+            sentences.append(_("Restoring this revision will change: %(changes)s.") % {"changes": changes})
+        else:
+            sentences.append(_("This revision's content is the same as the story's; restoring it changes nothing."))
+        sentences.append(_("It keeps the publication state: %(state)s.") % {"state": self.publication_now.describe()})
+        if self.publication_differs:
+            sentences.append(
+                _(
+                    "In this revision the story had %(state)s. To go back to that too, tick “%(label)s” "
+                    "(in the Publishing section) before saving."
+                )
+                % {"state": self.publication_then.describe(), "label": PUBLICATION_CHOICE_LABEL}
+            )
+        return sentences
+
+    def comment(self, article):
+        """The new revision's comment in the story's history."""
+        params = {"datetime": self.revision_date}
+        if PublicationState.of(article) == self.publication_now:
+            return _("Reverted to previous version, saved on %(datetime)s; publication state kept") % params
+        return _("Reverted to previous version, saved on %(datetime)s, publication state included") % params
+
+    def done_message(self, article):
+        """The message after saving: what was restored, and where the story stands."""
+        changes = self.content_before.changes(StoryContent.read(article.pk, article._state.db))
+        if changes:
+            message = _("Restored the revision saved on %(date)s: %(changes)s.") % {
+                "date": self.revision_date,
+                "changes": ", ".join(name for name, _detail in changes),
+            }
+        else:
+            message = _("Restored the revision saved on %(date)s; its content was the same as the story's.") % {
+                "date": self.revision_date
+            }
+        after = PublicationState.of(article)
+        moved = self.publication_now.changes_to(after)
+        if not moved and after.is_live:
+            state = _("The story stayed live at %(address)s (%(state)s).") % {
+                "address": after.address,
+                "state": after.describe(),
+            }
+        elif not moved:
+            state = _("Its publication state was kept: %(state)s.") % {"state": after.describe()}
+        else:
+            state = _("Its publication state was restored too: %(changes)s.") % {"changes": "; ".join(moved)}
+            if self.publication_now.is_live and not after.is_live:
+                state += " " + _("Readers no longer see it.")
+        return f"{message} {state}"
