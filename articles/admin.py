@@ -169,7 +169,7 @@ class ArticleAdmin(PreviewAdminMixin, StaleSaveAdminMixin, RevisionAdminMixin, S
     prepopulated_fields = {"slug": ["headline"]}
     autocomplete_fields = ["section"]
     formfield_overrides = URL_FIELDS
-    actions = ["publish_selected", "unpublish_selected"]
+    actions = ["publish_selected", "unpublish_selected", "revoke_preview_links_selected"]
     readonly_fields = ["created_at", "created_by", "updated_at", "updated_by"]
     fieldsets = [
         (_("Story"), {"fields": ["kicker", "headline", "slug", "standfirst"]}),

@@ -5,12 +5,15 @@ Two ways in:
 - ``/preview/<pk>/`` for anyone signed in who may change articles;
 - ``/preview/shared/<token>/``, a signed link an editor can send to someone
   without an account (a source checking a quote, a lawyer). The token is the
-  article's id signed with the project's ``SECRET_KEY`` and a timestamp, so it
-  cannot be forged or pointed at another story, and it expires after
-  ``ARTICLES_PREVIEW_MAX_AGE``.
+  article's id and a timestamp, signed with the project's ``SECRET_KEY`` and
+  the story's own ``preview_key``, so it cannot be forged or pointed at
+  another story, and it expires after ``ARTICLES_PREVIEW_MAX_AGE``. Replacing
+  the key (``Article.revoke_preview_links()``, or withdrawing the story)
+  revokes every link made so far. A withdrawn story opens from no link at all.
 
-Anything wrong — no permission, a tampered or expired token, an unknown
-story — is a 404, so a preview address reveals nothing about what exists.
+Anything wrong — no permission, a tampered, expired or revoked token, an
+unknown or withdrawn story — is a 404, so a preview address reveals nothing
+about what exists.
 Preview responses must never land in a shared cache or a search index.
 """
 
@@ -25,13 +28,17 @@ from articles.conf import settings
 from articles.models import Article
 from articles.views import StoryPageMixin
 
-# A distinct salt: a value signed for anything else in the project (sessions,
-# password resets) is never a valid preview token.
-_signer = signing.TimestampSigner(salt="articles.preview")
+
+def _signer(article):
+    # The salt carries the story's key: the token stays "id:timestamp:signature"
+    # (short, URL-safe, the key never in it), yet a new key invalidates every
+    # token signed before. "articles.preview" keeps values signed for anything
+    # else in the project (sessions, password resets) from ever being a token.
+    return signing.TimestampSigner(salt=f"articles.preview:{article.preview_key}")
 
 
 def make_preview_token(article):
-    return _signer.sign(str(article.pk))
+    return _signer(article).sign(str(article.pk))
 
 
 def shared_preview_url(article):
@@ -39,13 +46,26 @@ def shared_preview_url(article):
     return reverse("articles:shared_preview", kwargs={"token": make_preview_token(article)})
 
 
-def article_pk_from_token(token, max_age=None):
-    """The article id a token was made for, or ``None`` if it is forged or expired."""
+def article_from_token(token, queryset=None, max_age=None):
+    """The story a token opens, or ``None`` if it is forged, expired or revoked.
+
+    The id travels in clear, so the story (and with it the key to check the
+    signature with) is read first; a withdrawn story is never matched.
+    """
+    pk = token.partition(":")[0]
+    # isascii(): str.isdigit() also accepts digits such as "²" that int() refuses.
+    if not (pk.isascii() and pk.isdigit()):
+        return None
+    queryset = Article.objects.all() if queryset is None else queryset
     try:
-        value = _signer.unsign(token, max_age=max_age if max_age is not None else settings.PREVIEW_MAX_AGE)
+        article = queryset.exclude(status=Article.Status.UNPUBLISHED).get(pk=int(pk))
+    except Article.DoesNotExist:
+        return None
+    try:
+        value = _signer(article).unsign(token, max_age=max_age if max_age is not None else settings.PREVIEW_MAX_AGE)
     except signing.BadSignature:  # SignatureExpired is a BadSignature too
         return None
-    return int(value) if value.isdigit() else None
+    return article if value == str(article.pk) else None
 
 
 def can_preview(user):
@@ -80,10 +100,7 @@ class StaffPreviewView(PreviewView):
 
 class SharedPreviewView(PreviewView):
     def get_object(self, queryset=None):
-        pk = article_pk_from_token(self.kwargs["token"])
-        if pk is None:
+        article = article_from_token(self.kwargs["token"], self.get_queryset())
+        if article is None:
             raise Http404("No such story.")
-        try:
-            return self.get_queryset().get(pk=pk)
-        except Article.DoesNotExist as exc:
-            raise Http404("No such story.") from exc
+        return article

@@ -41,7 +41,9 @@ def register():
         if not reversion.is_registered(model):
             reversion.register(model)
     if not reversion.is_registered(Article):
-        reversion.register(Article, follow=article_follow())
+        # Not the preview key: restoring a revision must never bring back a
+        # key whose links were revoked (and a secret has no place in history).
+        reversion.register(Article, follow=article_follow(), exclude=["preview_key"])
 
 
 register()

@@ -20,6 +20,10 @@ signals, and raw SQL. Code that writes that way calls
 ``max-age`` bound how long readers see the old page. A story withdrawn that
 way still disappears from its own page at once (``articles.http`` reads the
 story through ``Article.objects.published()`` on every request).
+
+One more receiver: raw saves of ``Article`` (``loaddata``, revision restores)
+go past ``Article.save()``, so a ``pre_save`` receiver applies its preview-key
+rule to them (``Article.settle_preview_key``).
 """
 
 import contextlib
@@ -28,7 +32,7 @@ import uuid
 
 from django.apps import apps
 from django.db import DEFAULT_DB_ALIAS, router
-from django.db.models.signals import m2m_changed, post_delete, post_migrate, post_save
+from django.db.models.signals import m2m_changed, post_delete, post_migrate, post_save, pre_save
 from django.dispatch import Signal
 from django.utils import timezone
 
@@ -82,6 +86,16 @@ def _ensure_version_row(using=DEFAULT_DB_ALIAS, **kwargs):
         ContentVersion.objects.using(using).get_or_create(pk=ContentVersion.SINGLETON)
 
 
+def _settle_preview_key_of_raw_save(sender, instance, raw=False, using=DEFAULT_DB_ALIAS, **kwargs):
+    """``loaddata`` and revision restores save raw, past ``Article.save()``: apply its key rule.
+
+    Without it a reload or a restore would give the story a new key (its
+    deserialised copy has the field's default), revoking its links by surprise.
+    """
+    if raw:
+        instance.settle_preview_key(using=using)
+
+
 def watched_models():
     """The models whose rows readers see, directly or on another story's page."""
     from articles.models import ContentVersion
@@ -93,6 +107,8 @@ def watched_models():
 
 
 def connect(app_config):
+    from articles.models import Article
+
     for model in watched_models():
         uid = f"articles.content_version.{model._meta.label_lower}"
         post_save.connect(_on_change, sender=model, dispatch_uid=uid)
@@ -100,4 +116,9 @@ def connect(app_config):
         for field in model._meta.local_many_to_many:
             through = field.remote_field.through
             m2m_changed.connect(_on_change, sender=through, dispatch_uid=f"{uid}.{field.name}")
+    pre_save.connect(
+        _settle_preview_key_of_raw_save,
+        sender=Article,
+        dispatch_uid="articles.preview_key.raw_save",
+    )
     post_migrate.connect(_ensure_version_row, sender=app_config, dispatch_uid="articles.content_version.row")

@@ -1,4 +1,5 @@
 import datetime
+import uuid
 
 from content_editor.models import Region
 from django.conf import settings
@@ -20,6 +21,30 @@ UPDATE_GRACE = datetime.timedelta(minutes=5)
 
 
 class ArticleQuerySet(models.QuerySet):
+    def update(self, **kwargs):
+        """``QuerySet.update()``, except that withdrawing stories revokes their preview links.
+
+        Bulk unpublishing (``articles.locking.save_if_unchanged``) and any
+        other ORM update that withdraws stories come through here, so a
+        withdrawn story's shared links die on every path, not only through
+        ``save()``. The stories of one call share the new key; that is still
+        safe, as a token also signs its story's id.
+        """
+        if kwargs.get("status") == Article.Status.UNPUBLISHED and "preview_key" not in kwargs:
+            kwargs["preview_key"] = uuid.uuid4()
+        return super().update(**kwargs)
+
+    def revoke_preview_links(self):
+        """Give each story a new preview key; returns how many stories were changed.
+
+        A direct UPDATE: it neither calls ``save()`` nor moves ``updated_at``,
+        because revoking links is not an edit of the story (an editor's open
+        change form must still save, and readers' pages do not change).
+        """
+        stories = [self.model(pk=pk, preview_key=uuid.uuid4()) for pk in self.values_list("pk", flat=True)]
+        # One UPDATE (a CASE over the ids) with a key of its own for each story.
+        return self.model._base_manager.bulk_update(stories, ["preview_key"]) if stories else 0
+
     def published(self, at=None):
         """What readers may see: published, and not scheduled for later.
 
@@ -145,6 +170,15 @@ class Article(Timestamped):
         editable=False,
         related_name="+",
     )
+    preview_key = models.UUIDField(
+        _("preview key"),
+        default=uuid.uuid4,
+        editable=False,
+        help_text=_(
+            "Part of what every shared preview link of the story signs: replacing it revokes them all. "
+            "Never shown to readers and not kept in revisions."
+        ),
+    )
 
     objects = ArticleManager()
 
@@ -164,7 +198,43 @@ class Article(Timestamped):
     def save(self, *args, **kwargs):
         with transaction.atomic():
             self._remember_old_slug()
+            update_fields = kwargs.get("update_fields")
+            writes_status = update_fields is None or "status" in update_fields
+            replaced = self.settle_preview_key(using=kwargs.get("using"), writes_status=writes_status)
+            if replaced and update_fields is not None:
+                kwargs["update_fields"] = {*update_fields, "preview_key"}
             super().save(*args, **kwargs)
+
+    def settle_preview_key(self, using=None, writes_status=True):
+        """Keep the stored preview key, or replace it when the story is being withdrawn.
+
+        A save never brings back a key that was revoked while this copy was
+        loaded (a form open across a revocation, a revision, a fixture), so
+        the key changes only through :meth:`revoke_preview_links` and
+        withdrawal. ``save()`` calls this; so does a ``pre_save`` receiver for
+        the raw saves of ``loaddata`` and revision restores, which bypass
+        ``save()`` and would otherwise write the fresh default key their
+        deserialised copy was given. Returns ``True`` when the key was replaced.
+        """
+        if self.pk is None:
+            return False
+        stored = type(self)._base_manager.using(using).filter(pk=self.pk).values_list("status", "preview_key").first()
+        if stored is None:
+            return False
+        old_status, self.preview_key = stored
+        if writes_status and self.status == self.Status.UNPUBLISHED and old_status != self.Status.UNPUBLISHED:
+            self.preview_key = uuid.uuid4()
+            return True
+        return False
+
+    def revoke_preview_links(self):
+        """Make every shared preview link of this story open nothing (a 404).
+
+        Like :meth:`ArticleQuerySet.revoke_preview_links`, this is not an edit
+        of the story: ``updated_at`` stays as it is.
+        """
+        self.preview_key = uuid.uuid4()
+        type(self)._base_manager.filter(pk=self.pk).update(preview_key=self.preview_key)
 
     def _remember_old_slug(self):
         """Keep a story's old address working when its slug changes.

@@ -1,4 +1,4 @@
-"""In a real browser: share a draft's preview; a stale save is refused and keeps what was typed."""
+"""In a real browser: share a draft's preview and revoke it; a stale save is refused and keeps what was typed."""
 
 import pytest
 from django.core.management import call_command
@@ -40,6 +40,12 @@ def test_editor_shares_a_preview_of_a_draft(live_server, page, chromium, artifac
         preview.screenshot(path=artifacts / "shared-preview.png", full_page=True)
         # Readers still cannot see the draft.
         assert preview.goto(live_server.url + article.get_absolute_url()).status == 404
+
+        # The editor changes their mind: one click, and the link is dead.
+        page.click("text=Revoke preview links")
+        assert "no longer open this story" in page.locator(".messagelist .success").inner_text()
+        page.screenshot(path=artifacts / "admin-revoke-preview-links.png", full_page=True)
+        assert preview.goto(link).status == 404
     finally:
         stranger.close()
 
