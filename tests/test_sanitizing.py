@@ -17,13 +17,12 @@ from articles.models import (
     Article,
     Author,
     ContentVersion,
-    Correction,
     RichText,
     Section,
-    SlugRedirect,
     tag_url,
 )
 from articles.richtext import sanitize_html
+from articles.signals import mark_content_changed
 from articles.sitemaps import SITEMAPS
 from tests import factories
 from tests.html import feed_problems, runnable_markup, sitemap_problems
@@ -253,14 +252,14 @@ class World:
         tagged = factories.TaggedArticleFactory(content_object=article, tag=tag)
         text = factories.RichTextFactory(parent=article, text="<p>Body text.</p>")
         quote = factories.PullQuoteFactory(parent=article, quote="A quote", attribution="Someone")
-        correction = Correction.objects.create(article=article, text="A correction.")
+        correction = factories.CorrectionFactory(article=article, text="A correction.")
         timeline = factories.TimelineFactory(title="A timeline", intro="An intro")
         event = factories.TimelineEventFactory(timeline=timeline, title="An event", text="What happened")
         timeline_block = factories.TimelineBlockFactory(parent=article, widget=timeline)
         profile = factories.ProfileFactory(name="A person", photo="profiles/person.jpg", photo_alt="A face")
         fact = factories.ProfileFactFactory(profile=profile, label="Born", value="Damascus")
         profile_block = factories.ProfileBlockFactory(parent=article, widget=profile)
-        redirect = SlugRedirect.objects.create(article=article, old_slug="old-story")
+        redirect = factories.SlugRedirectFactory(article=article, old_slug="old-story")
         self.objects = [
             *(section, author, article, byline, tag, tagged, text, quote, correction),
             *(timeline, event, timeline_block, profile, fact, profile_block, redirect),
@@ -279,6 +278,9 @@ class World:
         if path == "update":
             for model, values in by_model.items():
                 model._base_manager.filter(pk=self.get(model).pk).update(**values)
+            # update() sends no signal; without this, pages cached by an
+            # earlier read would hide the new value.
+            mark_content_changed()
             return
         rows = []
         for model, values in by_model.items():

@@ -51,14 +51,13 @@ def field_params(fields):
 
 def a_row(model):
     """A saved row of ``model`` with valid values."""
-    if model is SlugRedirect:
-        return SlugRedirect.objects.create(article=factories.ArticleFactory(), old_slug="an-old-address")
     factory = {
         Article: factories.ArticleFactory,
         Section: factories.SectionFactory,
         Author: factories.AuthorFactory,
         Timeline: factories.TimelineFactory,
         Profile: factories.ProfileFactory,
+        SlugRedirect: factories.SlugRedirectFactory,
     }[model]
     return factory()
 
