@@ -10,6 +10,8 @@ import contextlib
 import json
 
 import pytest
+from django.apps import apps
+from django.core import serializers
 from django.core.exceptions import ValidationError
 from django.core.management import call_command
 from django.db import IntegrityError, connection, transaction
@@ -70,17 +72,11 @@ def write(path, obj, name, value, tmp_path):
     elif path == "update":
         type(obj).objects.filter(pk=obj.pk).update(**{name: value})
     else:
-        row = json.loads(serialize(obj))
+        row = json.loads(serializers.serialize("json", [obj]))
         row[0]["fields"][name] = value
         fixture = tmp_path / "row.json"
         fixture.write_text(json.dumps(row))
         call_command("loaddata", str(fixture), verbosity=0)
-
-
-def serialize(obj):
-    from django.core import serializers
-
-    return serializers.serialize("json", [obj])
 
 
 def assert_refused(path, obj, name, value, tmp_path):
@@ -97,8 +93,6 @@ def assert_refused(path, obj, name, value, tmp_path):
 
 
 def fields_of_type(field_class):
-    from django.apps import apps
-
     return {
         (model, field.name)
         for model in apps.get_app_config("articles").get_models()
