@@ -11,6 +11,9 @@ class NameSlugConverter:
     """
 
     regex = "[^/\x00]+"
+    # The same rule for a database lookup (``slug__regex``): PostgreSQL's and
+    # Python's regular expressions both read the escape \x00 as NUL.
+    db_regex = r"\A[^/\x00]+\Z"
 
     def to_python(self, value):
         return value

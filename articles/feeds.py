@@ -6,6 +6,7 @@ first one are how co-authors get lost. The generators below write every byline:
 one ``dc:creator`` each in RSS, one ``<author>`` each in Atom.
 """
 
+import re
 from urllib.parse import urljoin, urlsplit
 
 from django.contrib.syndication.views import Feed
@@ -27,6 +28,38 @@ TITLES = {
     "tag": _("%(publication)s: stories tagged “%(name)s”"),
     "author": _("%(publication)s: stories by %(name)s"),
 }
+
+
+# The HTML tokenizer opens markup at "<" before a letter, "/", "!" or "?".
+_TAG = re.compile(r"<[A-Za-z/!?][^<>]*>")
+_MARKUP_START = re.compile(r"<+(?=[A-Za-z/!?])")
+_TAG_PASSES = 10
+
+
+def plain_text(value):
+    """``value`` as one line of plain text with no markup left in it.
+
+    For a channel's description (RSS) and subtitle (Atom), which readers show
+    as text or render as HTML, each as it likes. A section description or an
+    author bio is typed as plain text but may hold anything (the ORM and
+    fixtures take any string). Tags are removed innermost first, so
+    ``<scr<b>ipt>`` cannot close up into ``<script>``; then any "<" that could
+    still open markup (``<img src=x onerror=…`` with no closing ">") is
+    dropped, which alone makes the result safe, so the passes can be bounded.
+    Rendered as HTML, what remains shows no markup and runs nothing; text
+    such as "Q&A" or "3 < 4" is kept as typed. (Django's ``strip_tags``
+    rewrites "&A" as "&A;" and raises on deep nesting; nh3 would decode
+    "&lt;" into markup.)
+    """
+    text = str(value)
+    for _pass in range(_TAG_PASSES):
+        # A space, not nothing: "<p>One</p><p>Two</p>" reads "One Two".
+        stripped = _TAG.sub(" ", text)
+        if stripped == text:
+            break
+        text = stripped
+    text = _MARKUP_START.sub("", text)
+    return " ".join(text.split())
 
 
 def feed_kind(obj):
@@ -108,8 +141,12 @@ class LatestStoriesFeed(Feed):
     def link(self, obj):
         return reverse("articles:home")
 
+    def about(self, obj):
+        """What the feed's object says about itself: a section's description."""
+        return getattr(obj, "description", "")
+
     def description(self, obj):
-        return getattr(obj, "description", "") or feed_title(obj)
+        return plain_text(self.about(obj)) or plain_text(feed_title(obj))
 
     def author_name(self, obj):
         # Atom needs an author for every entry; a story without bylines
@@ -180,8 +217,8 @@ class AuthorFeed(LatestStoriesFeed):
     def link(self, obj):
         return obj.get_absolute_url()
 
-    def description(self, obj):
-        return obj.bio or feed_title(obj)
+    def about(self, obj):
+        return obj.bio
 
     def stories(self, obj):
         return super().stories(obj).by_author(obj)

@@ -26,6 +26,7 @@ from django.utils import timezone, translation
 from django.utils.safestring import mark_safe
 
 from articles.conf import settings
+from articles.weblinks import web_url
 
 # Google's limit for the NewsArticle headline in rich results.
 HEADLINE_MAX_LENGTH = 110
@@ -53,8 +54,12 @@ def description(article):
 
 
 def canonical_url(article, request):
-    """Where the story lives: the original for syndicated copy, else this site's address."""
-    return article.canonical_url or request.build_absolute_uri(article.get_absolute_url())
+    """Where the story lives: the original for syndicated copy, else this site's address.
+
+    The stored URL is checked again here (http and https only): it becomes
+    the canonical link, ``og:url`` and the JSON-LD's ``@id``.
+    """
+    return web_url(article.canonical_url) or request.build_absolute_uri(article.get_absolute_url())
 
 
 def author_url(author, request):

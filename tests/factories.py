@@ -161,3 +161,19 @@ class ProfileBlockFactory(factory.django.DjangoModelFactory):
     region = "body"
     ordering = factory.Sequence(lambda n: (n + 1) * 10)
     widget = factory.SubFactory(ProfileFactory)
+
+
+class CorrectionFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = models.Correction
+
+    article = factory.SubFactory(ArticleFactory)
+    text = factory.Faker("sentence")
+
+
+class SlugRedirectFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = models.SlugRedirect
+
+    article = factory.SubFactory(ArticleFactory)
+    old_slug = factory.Sequence(lambda n: f"old-address-{n}")

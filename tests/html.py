@@ -1,5 +1,8 @@
 """Reading reader pages the way a test needs to: structure and exact text."""
 
+import json
+import re
+import xml.etree.ElementTree as ET
 from html.parser import HTMLParser
 
 
@@ -66,3 +69,149 @@ def source_paragraphs(path):
     text = path.read_text(encoding="utf-8")
     chunks = text.split("\n\n")[2:]  # after the headline and byline/caption
     return [("widget", c) if c in {"Syria war timeline", "Profile | Bashar al-Assad"} else ("p", c) for c in chunks]
+
+
+# What a browser may run or load when it meets it in a reader's page.
+RUNNABLE_ELEMENTS = {
+    "script",
+    "iframe",
+    "frame",
+    "frameset",
+    "object",
+    "embed",
+    "applet",
+    "base",
+    "svg",
+    "math",
+    "style",
+    "template",
+}
+URL_ATTRIBUTES = {"href", "src", "srcset", "action", "formaction", "poster", "cite", "data", "background", "ping"}
+# Open Graph and Twitter properties whose content is an address.
+URL_META = {"og:url", "og:image", "og:image:url", "og:image:secure_url", "twitter:image", "article:author"}
+# Keys of the schema.org JSON-LD whose values are addresses.
+URL_KEYS = {"url", "@id", "image", "logo", "sameAs"}
+RUNNABLE_SCHEME = re.compile(r"(javascript|vbscript|data):", re.IGNORECASE)
+# Browsers drop ASCII tabs and newlines anywhere in an address and ignore
+# leading spaces and control characters, so "\tjava\nscript:" is javascript.
+_IGNORED_IN_URL = re.compile(r"[\x00-\x20\x7f]")
+MARKUP_START = re.compile(r"<[A-Za-z/!?]")
+
+
+def runnable_url(value):
+    """True if following ``value`` could run script (javascript:, vbscript:, data:)."""
+    return bool(RUNNABLE_SCHEME.match(_IGNORED_IN_URL.sub("", value or "")))
+
+
+class _RunnableFinder(HTMLParser):
+    def __init__(self):
+        super().__init__(convert_charrefs=True)
+        self.problems = []
+        self.structured_data = []
+        self._in_jsonld = False
+
+    def handle_starttag(self, tag, attrs):
+        attrs_dict = dict(attrs)
+        if tag == "script" and attrs_dict.get("type") == "application/ld+json" and len(attrs) == 1:
+            self._in_jsonld = True
+            self.structured_data.append("")
+        elif tag in RUNNABLE_ELEMENTS:
+            self.problems.append(f"<{tag}> element")
+        for name, value in attrs:
+            if name.startswith("on"):
+                self.problems.append(f"<{tag} {name}=…> event handler")
+            elif name in URL_ATTRIBUTES and runnable_url(value):
+                self.problems.append(f"<{tag} {name}={value!r}>")
+        if tag == "meta":
+            if (attrs_dict.get("http-equiv") or "").lower() == "refresh":
+                self.problems.append("<meta http-equiv=refresh>")
+            key = attrs_dict.get("property") or attrs_dict.get("name")
+            if key in URL_META and runnable_url(attrs_dict.get("content")):
+                self.problems.append(f"<meta {key}={attrs_dict.get('content')!r}>")
+
+    handle_startendtag = handle_starttag
+
+    def handle_endtag(self, tag):
+        if tag == "script":
+            self._in_jsonld = False
+
+    def handle_data(self, data):
+        if self._in_jsonld:
+            self.structured_data[-1] += data
+
+    def handle_comment(self, data):
+        self.problems.append(f"comment <!--{data}-->")
+
+
+def _jsonld_problems(text):
+    # Inside <script> the HTML parser looks only for "</script"; an editor's
+    # text must sit in the JSON as escaped string data.
+    if "<" in text:
+        return [f"raw '<' in JSON-LD: {text!r}"]
+    problems = []
+
+    def walk(node, key=None):
+        if isinstance(node, dict):
+            for child_key, child in node.items():
+                walk(child, child_key)
+        elif isinstance(node, list):
+            for child in node:
+                walk(child, key)
+        elif key in URL_KEYS and isinstance(node, str) and runnable_url(node):
+            problems.append(f"JSON-LD {key}={node!r}")
+
+    walk(json.loads(text))
+    return problems
+
+
+def runnable_markup(html):
+    """What in ``html`` a browser would run: script, event handlers, script URLs.
+
+    The one schema.org JSON-LD block a story page carries is data, not
+    script: it is allowed, but must parse as JSON with no raw "<" and no
+    script URL in its addresses. An empty list means the page is clean.
+    """
+    finder = _RunnableFinder()
+    finder.feed(html)
+    finder.close()
+    problems = list(finder.problems)
+    for text in finder.structured_data:
+        problems += _jsonld_problems(text)
+    return problems
+
+
+ATOM = "{http://www.w3.org/2005/Atom}"
+
+
+def feed_problems(xml):
+    """What in an RSS or Atom feed a feed reader could run.
+
+    Readers render descriptions, summaries and content as HTML; the
+    channel's description (RSS) and subtitle (Atom) must be plain text with
+    nothing that opens markup; links must not be script URLs.
+    """
+    root = ET.fromstring(xml)
+    problems = []
+    for element in [*root.findall("channel/description"), *root.findall(f"{ATOM}subtitle")]:
+        if MARKUP_START.search(element.text or ""):
+            problems.append(f"channel text holds markup: {element.text!r}")
+    for element in root.iter():
+        tag = element.tag.removeprefix(ATOM)
+        text = element.text or ""
+        if tag in {"description", "summary", "content", "subtitle"}:
+            problems += [f"<{tag}>: {problem}" for problem in runnable_markup(text)]
+        if tag in {"link", "uri", "id", "guid", "comments"} and runnable_url(text):
+            problems.append(f"<{tag}>{text}")
+        if runnable_url(element.get("href")):
+            problems.append(f"<{tag} href={element.get('href')!r}>")
+    return problems
+
+
+def sitemap_problems(xml, host="http://testserver/"):
+    """Sitemap entries that are not addresses on this site."""
+    root = ET.fromstring(xml)
+    return [
+        loc.text
+        for loc in root.iter("{http://www.sitemaps.org/schemas/sitemap/0.9}loc")
+        if not (loc.text or "").startswith(host)
+    ]

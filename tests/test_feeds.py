@@ -2,12 +2,14 @@
 
 import datetime
 import re
+import xml.etree.ElementTree as ET
 
 import feedparser
 import pytest
 from django.template import Context, Template
 from django.utils import timezone
 
+from articles.feeds import plain_text
 from articles.models import Byline
 from tests import factories
 from tests.conftest import SEED_TAGS
@@ -307,3 +309,59 @@ def test_listed_object_adds_its_own_feeds_without_queries(django_assert_num_quer
 
 def test_other_feed_object_is_ignored():
     assert len(alternate_links(render_feed_links(feed_object="not a feed owner"))) == 2
+
+
+ATOM = "{http://www.w3.org/2005/Atom}"
+HOSTILE_ABOUT = (
+    '<p>Reporting from <b>Beirut</b> &amp; Damascus.</p><script>alert("d")</script>'
+    "<scr<i>ipt>alert(2)</script> Q&A: 3 < 4 <img src=x onerror=alert(1)//"
+)
+HOSTILE_ABOUT_AS_TEXT = (
+    'Reporting from Beirut &amp; Damascus. alert("d") alert(2) Q&A: 3 < 4 img src=x onerror=alert(1)//'
+)
+
+
+def channel_text(client, url):
+    """The RSS channel's description or the Atom feed's subtitle, as a feed reader gets it."""
+    response = client.get(url)
+    assert response.status_code == 200
+    root = ET.fromstring(response.content)
+    element = root.find("channel/description")
+    if element is None:
+        element = root.find(f"{ATOM}subtitle")
+    return element.text
+
+
+@pytest.mark.parametrize("flavour", FLAVOURS)
+def test_section_and_author_feeds_describe_themselves_in_plain_text(client, flavour):
+    """A section description or author bio may hold anything; the channel gets its text, no markup."""
+    section = factories.SectionFactory(slug="middle-east", description=HOSTILE_ABOUT)
+    author = factories.AuthorFactory(slug="beirut-bureau", bio=HOSTILE_ABOUT)
+    for url in (object_feed_url("section", section.slug, flavour), object_feed_url("author", author.slug, flavour)):
+        assert channel_text(client, url) == HOSTILE_ABOUT_AS_TEXT
+
+
+@pytest.mark.parametrize("flavour", FLAVOURS)
+def test_tag_and_latest_feeds_describe_themselves_in_plain_text(client, settings, flavour):
+    settings.ARTICLES_PUBLICATION_NAME = "The <b>Newsroom</b>"
+    tag = factories.TagFactory(name="<img src=x onerror=alert(1)>Syria", slug="syria")
+    factories.TaggedArticleFactory(tag=tag)
+    assert channel_text(client, object_feed_url("tag", "syria", flavour)) == "The Newsroom : stories tagged “ Syria”"
+    assert channel_text(client, f"/feeds/{flavour}/") == "The Newsroom : latest stories"
+
+
+@pytest.mark.parametrize(
+    ("value", "text"),
+    [
+        ("Foreign news, Q&A and analysis.", "Foreign news, Q&A and analysis."),
+        ("3 < 4 and <3", "3 < 4 and <3"),
+        ("<p>One</p>\n\n<p>Two</p>", "One Two"),
+        ("<<<b>>>", "<< >>"),
+        ("a <!-- hidden --> b", "a b"),
+        ("<img src=x onerror=alert(1)", "img src=x onerror=alert(1)"),
+        ("<" * 30 + "a" + ">" * 30, "<" * 29 + " " + ">" * 29),
+    ],
+)
+def test_plain_text_leaves_nothing_that_opens_markup(value, text):
+    assert plain_text(value) == text
+    assert not re.search(r"<[A-Za-z/!?]", plain_text(value))

@@ -4,11 +4,28 @@ import json
 import re
 
 import pytest
+from django.apps import apps
+from django.core import serializers
+from django.core.exceptions import ValidationError
 from django.core.management import call_command
+from django.db import DataError, IntegrityError, transaction
+from django.db import models as dj_models
+from taggit.models import Tag
 
-from articles.models import RichText
+from articles.feeds import feed_urls
+from articles.models import (
+    Article,
+    Author,
+    ContentVersion,
+    RichText,
+    Section,
+    tag_url,
+)
 from articles.richtext import sanitize_html
+from articles.signals import mark_content_changed
+from articles.sitemaps import SITEMAPS
 from tests import factories
+from tests.html import feed_problems, runnable_markup, sitemap_problems
 
 pytestmark = pytest.mark.django_db
 
@@ -108,3 +125,315 @@ def test_plain_text_fields_are_escaped(client):
     assert "<img src=x" not in html
     assert "<b onclick" not in html
     assert "&lt;script&gt;" in html
+
+
+# Every write path, every field
+# =============================
+#
+# The admin validates; code, QuerySet.update() and loaddata do not. For every
+# text, URL and file field of every editor-writable model (found from the
+# models' _meta, so a new field is covered without editing this list), each
+# write path either refuses a hostile value with a clear error or stores it
+# and every reader page that shows it neutralises it.
+
+# Script tags, event handlers, script URLs in various cases and with
+# whitespace or entities, break-outs from attributes and from the JSON-LD.
+VECTORS = [
+    '<script>alert("x")</script>',
+    "</script><script>alert(1)</script>",
+    '"><img src=x onerror=alert(1)>',
+    "'><svg/onload=alert(1)>",
+    "<img src=x onerror=alert(1)//",
+    "<scr<script>ipt>alert(1)</script>",
+    '<a href="javascript:alert(1)">link</a>',
+    "javascript:alert(1)",
+    " JaVaScRiPt:alert(1)",
+    "\tjava\nscript:alert(1)",
+    "&#106;avascript:alert(1)",
+    "data:text/html;base64,PHNjcmlwdD5hbGVydCgxKTwvc2NyaXB0Pg==",
+    "vbscript:msgbox(1)",
+    "&lt;script&gt;alert(1)&lt;/script&gt;",
+    "<!--<script>-->alert(1)",
+    '<iframe src="https://evil.example"></iframe>',
+    "\u2028</script>\u2029",
+    "{{ request }}{% debug %}",
+]
+
+WRITE_PATHS = ["save", "update", "loaddata"]
+
+# Fields no reader page shows at all: their values cannot reach a reader.
+NOT_SHOWN_TO_READERS = {"articles.author.email", "articles.author.social_handle"}
+# Which part of the page a block goes in: a block in an unknown region is
+# simply not shown, so it is tested one field at a time like a choice.
+PLACEMENT_FIELDS = {"region"}
+
+
+def editor_models():
+    """The articles app's models an editor writes (not the cache's version row), plus taggit's Tag."""
+    models = [model for model in apps.get_app_config("articles").get_models() if model is not ContentVersion]
+    return [*models, Tag]
+
+
+def text_fields(model):
+    """Every concrete text, URL, slug, e-mail and file field of ``model``."""
+    return [
+        field
+        for field in model._meta.concrete_fields
+        if isinstance(field, (dj_models.CharField, dj_models.TextField, dj_models.FileField)) and not field.primary_key
+    ]
+
+
+def checked_fields(constraint):
+    """The fields a check constraint reads."""
+    if not isinstance(constraint, dj_models.CheckConstraint):
+        return set()
+
+    def lookups(q):
+        for child in q.children:
+            yield from lookups(child) if isinstance(child, dj_models.Q) else [child[0]]
+
+    return {lookup.split("__")[0] for lookup in lookups(constraint.condition)}
+
+
+def check_constraint_fields(model):
+    """Fields the database checks on ``model`` (slugs, web URLs)."""
+    return set().union(*(checked_fields(constraint) for constraint in model._meta.constraints))
+
+
+def field_kind(model, field):
+    if field.name in check_constraint_fields(model):
+        return "checked"
+    if field.choices or field.name in PLACEMENT_FIELDS:
+        return "choice"
+    return "free"
+
+
+def fields_of_kind(kind):
+    return [
+        pytest.param(model, field, id=f"{model._meta.label_lower}.{field.name}")
+        for model in editor_models()
+        for field in text_fields(model)
+        if field_kind(model, field) == kind
+    ]
+
+
+class World:
+    """One published story using every editor-writable model, shown on every reader page."""
+
+    def __init__(self):
+        section = factories.SectionFactory(name="World", slug="world", description="News from abroad.")
+        author = factories.AuthorFactory(
+            name="Our Foreign Staff",
+            slug="foreign-staff",
+            kind=Author.Kind.DESK,
+            job_title="Foreign desk",
+            bio="The foreign desk.",
+            photo="authors/desk.jpg",
+            website="https://example.com/desk",
+            social_handle="@foreignstaff",
+            email="desk@example.com",
+        )
+        article = factories.ArticleFactory(
+            section=section,
+            slug="story",
+            kicker="Analysis",
+            headline="A headline",
+            standfirst="A standfirst.",
+            lead_image="articles/lead.jpg",
+            lead_image_alt="A picture",
+            lead_image_caption="A caption",
+            lead_image_credit="A credit",
+            seo_title="An SEO title",
+            seo_description="An SEO description",
+            canonical_url="https://example.com/original",
+        )
+        byline = factories.BylineFactory(article=article, author=author)
+        tag = factories.TagFactory(name="Syria", slug="syria")
+        tagged = factories.TaggedArticleFactory(content_object=article, tag=tag)
+        text = factories.RichTextFactory(parent=article, text="<p>Body text.</p>")
+        quote = factories.PullQuoteFactory(parent=article, quote="A quote", attribution="Someone")
+        correction = factories.CorrectionFactory(article=article, text="A correction.")
+        timeline = factories.TimelineFactory(title="A timeline", intro="An intro")
+        event = factories.TimelineEventFactory(timeline=timeline, title="An event", text="What happened")
+        timeline_block = factories.TimelineBlockFactory(parent=article, widget=timeline)
+        profile = factories.ProfileFactory(name="A person", photo="profiles/person.jpg", photo_alt="A face")
+        fact = factories.ProfileFactFactory(profile=profile, label="Born", value="Damascus")
+        profile_block = factories.ProfileBlockFactory(parent=article, widget=profile)
+        redirect = factories.SlugRedirectFactory(article=article, old_slug="old-story")
+        self.objects = [
+            *(section, author, article, byline, tag, tagged, text, quote, correction),
+            *(timeline, event, timeline_block, profile, fact, profile_block, redirect),
+        ]
+
+    def get(self, model):
+        """The world's row of ``model``, fresh from the database."""
+        (obj,) = [obj for obj in self.objects if type(obj) is model]
+        return model._base_manager.get(pk=obj.pk)
+
+    def write(self, path, changes, tmp_path):
+        """Store ``changes`` (``[(model, field, value)]``) through one write path."""
+        by_model = {}
+        for model, field, value in changes:
+            by_model.setdefault(model, {})[field.attname] = value
+        if path == "update":
+            for model, values in by_model.items():
+                model._base_manager.filter(pk=self.get(model).pk).update(**values)
+            # update() sends no signal; without this, pages cached by an
+            # earlier read would hide the new value.
+            mark_content_changed()
+            return
+        rows = []
+        for model, values in by_model.items():
+            obj = self.get(model)
+            for name, value in values.items():
+                setattr(obj, name, value)
+            rows.append(obj)
+        if path == "save":
+            for obj in rows:
+                obj.save()
+            return
+        fixture = tmp_path / "hostile.json"
+        fixture.write_text(serializers.serialize("json", rows))
+        call_command("loaddata", str(fixture), verbosity=0)
+
+    def reader_urls(self):
+        """Every reader page, feed and sitemap that shows something of the world."""
+        article, section, author, tag = (self.get(m) for m in (Article, Section, Author, Tag))
+        pages = [article.get_absolute_url(), "/", section.get_absolute_url(), author.get_absolute_url(), "/search/"]
+        feeds = ["/feeds/rss/", "/feeds/atom/"]
+        for obj in (section, author, tag):
+            if obj is tag and not tag_url(tag):
+                continue  # a tag whose slug no address can carry has no page (tested below)
+            feeds += feed_urls(obj).values()
+        if tag_url(tag):
+            pages.append(tag_url(tag))
+        sitemaps = ["/sitemap.xml", "/sitemap-news.xml", *(f"/sitemap-{part}.xml" for part in SITEMAPS)]
+        return pages, feeds, sitemaps
+
+
+def read_everything(client, world, *, allow_404=False):
+    """Fetch every reader URL; return all the bytes readers got, after checking them."""
+    pages, feeds, sitemaps = world.reader_urls()
+    seen = []
+    for url, problems_of in (
+        *((url, runnable_markup) for url in pages),
+        *((url, feed_problems) for url in feeds),
+        *((url, sitemap_problems) for url in sitemaps),
+    ):
+        response = client.get(url)
+        if allow_404 and response.status_code == 404:
+            continue
+        assert response.status_code == 200, (url, response.status_code)
+        content = response.content.decode()
+        assert problems_of(content) == [], url
+        seen.append(content)
+    return "\n".join(seen)
+
+
+def marker(model, field):
+    return f"zq{model._meta.model_name}{field.name.replace('_', '')}zq"
+
+
+def hostile(vector, model, field):
+    """``vector`` with this field's marker, within the field's length.
+
+    A file name or a slug starts an address, so there the vector comes
+    first; elsewhere the marker comes first too, as a sanitiser rightly
+    swallows whatever follows an unclosed tag.
+    """
+    mark = marker(model, field)
+    head = "" if isinstance(field, (dj_models.FileField, dj_models.SlugField)) else f"{mark} "
+    tail = f" {mark}"
+    if field.max_length:
+        vector = vector[: field.max_length - len(head) - len(tail)]
+    return head + vector + tail
+
+
+def test_world_uses_every_editor_writable_model():
+    # A new model must join the world, so its fields are tested below.
+    assert {type(obj) for obj in World().objects} >= set(editor_models())
+
+
+@pytest.mark.parametrize("path", WRITE_PATHS)
+@pytest.mark.parametrize("vector", VECTORS)
+def test_free_text_fields_are_neutralised_on_every_write_path(client, tmp_path, path, vector):
+    """Every free text, file and unchecked slug field holds ``vector`` at once; no reader page runs it."""
+    world = World()
+    targets = [(model, field) for model in editor_models() for field in text_fields(model)]
+    targets = [(model, field) for model, field in targets if field_kind(model, field) == "free"]
+    world.write(path, [(model, field, hostile(vector, model, field)) for model, field in targets], tmp_path)
+
+    everything = read_everything(client, world)
+
+    for model, field in targets:
+        label = f"{model._meta.label_lower}.{field.name}"
+        if isinstance(field, dj_models.SlugField):
+            continue  # only ever part of an address, if one can carry it
+        if label in NOT_SHOWN_TO_READERS:
+            assert marker(model, field) not in everything, f"{label} is shown: take it off NOT_SHOWN_TO_READERS"
+        else:
+            assert marker(model, field) in everything, f"{label} reached no reader page"
+
+
+@pytest.mark.parametrize("path", WRITE_PATHS)
+@pytest.mark.parametrize(("model", "field"), fields_of_kind("choice"))
+def test_choice_fields_are_neutralised_on_every_write_path(client, tmp_path, path, model, field):
+    """A value outside the choices, as long as it is or cut to the column, is refused or harmless."""
+    world = World()
+    combined = "".join(VECTORS[:4])
+    for value in dict.fromkeys([combined, combined[: field.max_length]]):
+        try:
+            with transaction.atomic():
+                world.write(path, [(model, field, value)], tmp_path)
+        except DataError:
+            # Too long for the column: PostgreSQL refuses it, SQLite stores it.
+            assert len(value) > field.max_length
+            continue
+        read_everything(client, world, allow_404=True)
+
+
+# Values the database must refuse in a slug or a web URL, beyond VECTORS.
+BAD_SLUGS = ["bad slug!", "café", "", "story\n", "a/b", "a.b", "ünïcode", " "]
+BAD_WEB_URLS = [
+    "JAVASCRIPT:alert(1)",
+    "\x01javascript:alert(1)",
+    "java\tscript:alert(1)",
+    "data:text/html,<script>alert(1)</script>",
+    "ftp://example.com/file",
+    "//evil.example/",
+    "https://",
+    "https://exa mple.com/",
+    "\nhttps://example.com/",
+    "www.example.com",
+]
+# Web URLs the database takes; the pages must still keep them inert.
+ODD_WEB_URLS = [
+    'https://example.com/"><script>alert(1)</script>',
+    "HTTPS://EXAMPLE.COM/?q=<img/src=x/onerror=alert(1)>",
+    "http://example.com/'onmouseover='alert(1)",
+]
+
+
+@pytest.mark.parametrize("path", WRITE_PATHS)
+@pytest.mark.parametrize(("model", "field"), fields_of_kind("checked"))
+def test_checked_fields_refuse_bad_values_on_every_write_path(client, tmp_path, path, model, field):
+    """Slugs and web URLs: the database refuses what the admin would; what it takes renders inert."""
+    world = World()
+    bad = BAD_SLUGS if isinstance(field, dj_models.SlugField) else BAD_WEB_URLS
+    constraint = [c.name for c in model._meta.constraints if field.name in checked_fields(c)]
+    for value in [*VECTORS, *bad, *ODD_WEB_URLS]:
+        try:
+            with transaction.atomic():
+                world.write(path, [(model, field, value)], tmp_path)
+        except IntegrityError as exc:
+            assert constraint[0] in str(exc), (value, exc)
+            # The admin, and anyone calling full_clean(), gets a clear message
+            # on the field itself.
+            obj = world.get(model)
+            setattr(obj, field.attname, value)
+            with pytest.raises(ValidationError) as info:
+                obj.full_clean()
+            assert field.name in info.value.message_dict, (value, info.value.message_dict)
+            continue
+        assert value not in bad, f"{value!r} was stored in {model.__name__}.{field.name}"
+        read_everything(client, world)

@@ -4,7 +4,7 @@ Widget kinds live in ``articles.widgets``; importing them here registers their
 models with the ``articles`` app.
 """
 
-from articles.models.articles import Article, ArticleQuerySet, TaggedArticle, tags_in_print
+from articles.models.articles import Article, ArticleQuerySet, TaggedArticle, tag_url, tags_in_print
 from articles.models.authors import Author
 from articles.models.blocks import ArticlePlugin, PullQuote, RichText
 from articles.models.bylines import Byline
@@ -33,5 +33,6 @@ __all__ = [
     "Timeline",
     "TimelineBlock",
     "TimelineEvent",
+    "tag_url",
     "tags_in_print",
 ]

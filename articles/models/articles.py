@@ -5,15 +5,16 @@ from content_editor.models import Region
 from django.conf import settings
 from django.db import models, transaction
 from django.db.models import Exists, OuterRef
-from django.urls import reverse
+from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from taggit.managers import TaggableManager
 from taggit.models import Tag, TaggedItemBase
 
-from articles.models.base import Timestamped
+from articles.models.base import Timestamped, slug_check
 from articles.models.bylines import Byline
 from articles.models.corrections import SlugRedirect
+from articles.weblinks import WebURLField, web_url_check
 
 # Saves within this long of publication (typo fixes as the story goes out)
 # do not make it "updated" for readers.
@@ -146,7 +147,7 @@ class Article(Timestamped):
         blank=True,
         help_text=_("For search results and social cards; the standfirst when empty."),
     )
-    canonical_url = models.URLField(
+    canonical_url = WebURLField(
         _("canonical URL"), blank=True, help_text=_("For syndicated copy: the address of the original story.")
     )
 
@@ -187,6 +188,14 @@ class Article(Timestamped):
         verbose_name_plural = _("articles")
         ordering = ["-published_at", "-created_at"]
         indexes = [models.Index(fields=["status", "-published_at"], name="article_status_published")]
+        constraints = [
+            slug_check(name="articles_article_slug_valid"),
+            web_url_check(
+                "canonical_url",
+                name="articles_article_canonical_url_web",
+                message=_("The canonical URL must be a web address that starts with http:// or https://."),
+            ),
+        ]
         permissions = [("publish_article", _("Can publish, schedule and unpublish articles"))]
 
     def __str__(self):
@@ -348,3 +357,16 @@ def tags_in_print():
     """
     in_print = TaggedArticle.objects.filter(tag=OuterRef("pk"), content_object__in=Article.objects.published())
     return Tag.objects.filter(Exists(in_print))
+
+
+def tag_url(tag):
+    """The reader page of a taggit ``Tag``, or ``""`` when its slug cannot be an address.
+
+    Taggit's table has no check on slugs, so a tag written past taggit's
+    ``save()`` (``QuerySet.update()``, a fixture) may hold an empty slug or
+    one with a "/". The story is still shown, with that tag unlinked.
+    """
+    try:
+        return reverse("articles:tag", kwargs={"slug": tag.slug})
+    except NoReverseMatch:
+        return ""

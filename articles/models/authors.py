@@ -3,7 +3,8 @@ from django.db import models
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
-from articles.models.base import SlugManager
+from articles.models.base import SlugManager, slug_check
+from articles.weblinks import WebURLField, web_url_check
 
 
 class Author(models.Model):
@@ -26,7 +27,7 @@ class Author(models.Model):
     job_title = models.CharField(_("job title"), max_length=200, blank=True)
     bio = models.TextField(_("short bio"), blank=True)
     photo = models.ImageField(_("photo"), upload_to="authors/", blank=True)
-    website = models.URLField(_("website"), blank=True)
+    website = WebURLField(_("website"), blank=True)
     social_handle = models.CharField(
         _("social media handle"), max_length=100, blank=True, help_text=_("For example @foreignstaff.")
     )
@@ -46,6 +47,14 @@ class Author(models.Model):
         verbose_name = _("author")
         verbose_name_plural = _("authors")
         ordering = ["name"]
+        constraints = [
+            slug_check(name="articles_author_slug_valid"),
+            web_url_check(
+                "website",
+                name="articles_author_website_web",
+                message=_("The website must be a web address that starts with http:// or https://."),
+            ),
+        ]
 
     def __str__(self):
         return self.name

@@ -2,6 +2,8 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from articles.models.base import slug_check
+
 
 class Correction(models.Model):
     """A dated note readers see under a story: what was wrong, or what changed."""
@@ -38,6 +40,7 @@ class SlugRedirect(models.Model):
     class Meta:
         verbose_name = _("old address")
         verbose_name_plural = _("old addresses")
+        constraints = [slug_check(name="articles_slugredirect_old_slug_valid", field="old_slug")]
 
     def __str__(self):
         return self.old_slug

@@ -2,7 +2,7 @@ from django.db import models
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
-from articles.models.base import SlugManager
+from articles.models.base import SlugManager, slug_check
 
 
 class Section(models.Model):
@@ -19,6 +19,7 @@ class Section(models.Model):
         verbose_name = _("section")
         verbose_name_plural = _("sections")
         ordering = ["position", "name"]
+        constraints = [slug_check(name="articles_section_slug_valid")]
 
     def __str__(self):
         return self.name

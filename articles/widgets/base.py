@@ -1,7 +1,7 @@
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from articles.models.base import SlugManager, Timestamped
+from articles.models.base import SlugManager, Timestamped, slug_check
 from articles.models.blocks import ArticlePlugin
 
 
@@ -16,6 +16,8 @@ class Widget(Timestamped):
 
     class Meta(Timestamped.Meta):
         abstract = True
+        # Every widget kind gets its own copy, named after its table.
+        constraints = [slug_check(name="%(app_label)s_%(class)s_slug_valid")]
 
     def natural_key(self):
         return (self.slug,)
