@@ -133,7 +133,7 @@ def web_url_check(name, field, message):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("articles", "0004_content_version"),
+        ("articles", "0005_article_preview_key"),
     ]
 
     operations = [
