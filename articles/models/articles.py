@@ -205,16 +205,30 @@ class Article(Timestamped):
         return (self.slug,)
 
     def save(self, *args, **kwargs):
-        with transaction.atomic():
-            self._remember_old_slug()
+        using = kwargs.get("using")
+        with transaction.atomic(using=using):
+            stored = self._stored_row(using)
+            self._remember_old_slug(stored)
             update_fields = kwargs.get("update_fields")
             writes_status = update_fields is None or "status" in update_fields
-            replaced = self.settle_preview_key(using=kwargs.get("using"), writes_status=writes_status)
+            replaced = self.settle_preview_key(using=using, writes_status=writes_status, stored=stored)
             if replaced and update_fields is not None:
                 kwargs["update_fields"] = {*update_fields, "preview_key"}
             super().save(*args, **kwargs)
 
-    def settle_preview_key(self, using=None, writes_status=True):
+    def _stored_row(self, using=None):
+        """What the database holds for this story now (one query), or ``None`` for a new one."""
+        if self.pk is None:
+            return None
+        return (
+            type(self)
+            ._base_manager.using(using)
+            .filter(pk=self.pk)
+            .values("slug", "status", "published_at", "preview_key")
+            .first()
+        )
+
+    def settle_preview_key(self, using=None, writes_status=True, stored=None):
         """Keep the stored preview key, or replace it when the story is being withdrawn.
 
         A save never brings back a key that was revoked while this copy was
@@ -224,14 +238,13 @@ class Article(Timestamped):
         the raw saves of ``loaddata`` and revision restores, which bypass
         ``save()`` and would otherwise write the fresh default key their
         deserialised copy was given. Returns ``True`` when the key was replaced.
+        ``stored`` is the row as :meth:`_stored_row` read it, if already read.
         """
-        if self.pk is None:
-            return False
-        stored = type(self)._base_manager.using(using).filter(pk=self.pk).values_list("status", "preview_key").first()
+        stored = stored or self._stored_row(using)
         if stored is None:
             return False
-        old_status, self.preview_key = stored
-        if writes_status and self.status == self.Status.UNPUBLISHED and old_status != self.Status.UNPUBLISHED:
+        self.preview_key = stored["preview_key"]
+        if writes_status and self.status == self.Status.UNPUBLISHED and stored["status"] != self.Status.UNPUBLISHED:
             self.preview_key = uuid.uuid4()
             return True
         return False
@@ -245,7 +258,7 @@ class Article(Timestamped):
         self.preview_key = uuid.uuid4()
         type(self)._base_manager.filter(pk=self.pk).update(preview_key=self.preview_key)
 
-    def _remember_old_slug(self):
+    def _remember_old_slug(self, stored):
         """Keep a story's old address working when its slug changes.
 
         Only addresses readers may have seen (published or withdrawn stories
@@ -254,14 +267,10 @@ class Article(Timestamped):
         review with no time (a restored revision, say) had readers who knew
         the old address.
         """
-        if self.pk is None:
+        if stored is None or stored["slug"] == self.slug:
             return
-        previous = type(self)._base_manager.filter(pk=self.pk).values_list("slug", "status", "published_at").first()
-        if previous is None or previous[0] == self.slug:
-            return
-        old_slug, old_status, old_published_at = previous
-        if old_status in (self.Status.PUBLISHED, self.Status.UNPUBLISHED) and old_published_at:
-            SlugRedirect.objects.update_or_create(old_slug=old_slug, defaults={"article": self})
+        if stored["status"] in (self.Status.PUBLISHED, self.Status.UNPUBLISHED) and stored["published_at"]:
+            SlugRedirect.objects.update_or_create(old_slug=stored["slug"], defaults={"article": self})
         # Moving back to an earlier slug: the story owns that address again.
         SlugRedirect.objects.filter(old_slug=self.slug).delete()
 
