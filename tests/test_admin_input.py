@@ -268,10 +268,6 @@ def test_odd_changelist_parameters_still_show_the_list(editor_client, query):
 @pytest.mark.parametrize(
     "query",
     [
-        f"section__id__in={TOO_BIG}",
-        f"section__id__in=1,{TOO_BIG}",
-        f"tags__id__in={TOO_BIG}",
-        f"bylines__author__id__in={TOO_BIG}",
         "published_at__year=abc",
         "published_at__year=2017&published_at__month=13",
         f"published_at__year={TOO_BIG}",
@@ -279,12 +275,31 @@ def test_odd_changelist_parameters_still_show_the_list(editor_client, query):
         "published_at__year=9999&published_at__month=12&published_at__day=31",
     ],
 )
-def test_impossible_changelist_filters_go_back_to_the_list(editor_client, query):
+def test_impossible_dates_in_the_changelist_go_back_to_the_list(editor_client, query):
     factories.ArticleFactory()
     response = editor_client.get(f"{CHANGELIST}?{query}")
     assert response.status_code == 302
     assert response["Location"] == f"{CHANGELIST}?e=1"
     assert editor_client.get(response["Location"]).status_code == 200
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        f"section__id__in={TOO_BIG}",
+        f"section__id__in=1,{TOO_BIG}",
+        f"tags__id__in={TOO_BIG}",
+        f"bylines__author__id__in={TOO_BIG}",
+    ],
+)
+def test_ids_beyond_64_bits_in_changelist_filters_match_nothing(editor_client, query):
+    # PostgreSQL answers such a query (nothing matches); SQLite refuses it,
+    # and the list comes back unfiltered with Django's "?e=1".
+    factories.ArticleFactory(headline="Budget passes")
+    response = editor_client.get(f"{CHANGELIST}?{query}", follow=True)
+    assert response.status_code == 200
+    assert response.redirect_chain in ([], [(f"{CHANGELIST}?e=1", 302)])
+    assert len(response.context["cl"].result_list) == (1 if response.redirect_chain else 0)
 
 
 @pytest.mark.parametrize("filters", ["section__id__exact%3Dabc%26p%3Dzz", "%25%25%25", "%00"])
