@@ -11,18 +11,19 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from articles import widgets, workflow
+from articles.admin_input import SafeInputAdminMixin
 from articles.admin_preview import PreviewAdminMixin
 from articles.admin_revisions import RevisionAdminMixin
 from articles.locking import StaleSaveAdminMixin, save_if_unchanged
 from articles.models import Article, Author, Byline, Correction, PullQuote, RichText, Section, SlugRedirect
-from articles.tagging import TagAutocompleteWidget, tag_autocomplete
+from articles.tagging import ArticleTagField, TagAutocompleteWidget, register_tag_admin, tag_autocomplete
 
 # Editors paste addresses without a scheme; assume https, as Django 6 will.
 URL_FIELDS = {models.URLField: {"assume_scheme": "https"}}
 
 
 @admin.register(Section)
-class SectionAdmin(admin.ModelAdmin):
+class SectionAdmin(SafeInputAdminMixin, admin.ModelAdmin):
     list_display = ["name", "slug", "position"]
     list_editable = ["position"]
     search_fields = ["name", "slug"]
@@ -30,7 +31,7 @@ class SectionAdmin(admin.ModelAdmin):
 
 
 @admin.register(Author)
-class AuthorAdmin(admin.ModelAdmin):
+class AuthorAdmin(SafeInputAdminMixin, admin.ModelAdmin):
     list_display = ["name", "kind", "job_title"]
     list_filter = ["kind"]
     search_fields = ["name", "slug", "job_title"]
@@ -44,7 +45,7 @@ class AuthorAdmin(admin.ModelAdmin):
 
 
 @admin.register(SlugRedirect)
-class SlugRedirectAdmin(admin.ModelAdmin):
+class SlugRedirectAdmin(SafeInputAdminMixin, admin.ModelAdmin):
     """Old addresses are recorded automatically; editors may only review or drop them."""
 
     list_display = ["old_slug", "article", "created_at"]
@@ -59,7 +60,7 @@ class SlugRedirectAdmin(admin.ModelAdmin):
         return False
 
 
-class BylineInline(SortableInlineAdminMixin, admin.TabularInline):
+class BylineInline(SafeInputAdminMixin, SortableInlineAdminMixin, admin.TabularInline):
     model = Byline
     extra = 0
     fields = ["author", "role", "position"]
@@ -68,22 +69,26 @@ class BylineInline(SortableInlineAdminMixin, admin.TabularInline):
     verbose_name_plural = _("people (bylines, in order)")
 
 
-class CorrectionInline(admin.StackedInline):
+class CorrectionInline(SafeInputAdminMixin, admin.StackedInline):
     model = Correction
     extra = 0
     fields = ["kind", "published_at", "text"]
     verbose_name_plural = _("corrections and updates (shown to readers)")
 
 
+class BlockInline(SafeInputAdminMixin, ContentEditorInline):
+    pass
+
+
 def _block_inlines():
     inlines = [
-        ContentEditorInline.create(RichText, icon="notes"),
-        ContentEditorInline.create(PullQuote, icon="format_quote"),
+        BlockInline.create(RichText, icon="notes"),
+        BlockInline.create(PullQuote, icon="format_quote"),
     ]
     icons = {"timeline": "timeline", "profile": "person"}
     for kind in widgets.kinds():
         inlines.append(
-            ContentEditorInline.create(
+            BlockInline.create(
                 kind.block,
                 autocomplete_fields=["widget"],
                 icon=icons.get(kind.model._meta.model_name, "widgets"),
@@ -139,7 +144,9 @@ class StatusFilter(admin.SimpleListFilter):
 
 
 @admin.register(Article)
-class ArticleAdmin(PreviewAdminMixin, StaleSaveAdminMixin, RevisionAdminMixin, SortableAdminBase, ContentEditor):
+class ArticleAdmin(
+    SafeInputAdminMixin, PreviewAdminMixin, StaleSaveAdminMixin, RevisionAdminMixin, SortableAdminBase, ContentEditor
+):
     form = ArticleAdminForm
     list_display = [
         "headline",
@@ -241,6 +248,7 @@ class ArticleAdmin(PreviewAdminMixin, StaleSaveAdminMixin, RevisionAdminMixin, S
     def formfield_for_dbfield(self, db_field, request, **kwargs):
         if db_field.name == "tags":
             kwargs["widget"] = TagAutocompleteWidget(url=reverse("admin:articles_article_tag_autocomplete"))
+            kwargs["form_class"] = ArticleTagField
             kwargs["help_text"] = _("Type to find a tag; press Enter or a comma to add a new one.")
         return super().formfield_for_dbfield(db_field, request, **kwargs)
 
@@ -317,3 +325,6 @@ class ArticleAdmin(PreviewAdminMixin, StaleSaveAdminMixin, RevisionAdminMixin, S
 
 for _kind in widgets.kinds():
     admin.site.register(_kind.model, _kind.admin)
+
+# Importing articles.tagging imported taggit.admin, which registered taggit's own.
+register_tag_admin(admin.site)

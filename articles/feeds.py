@@ -18,7 +18,7 @@ from django.utils.translation import gettext_lazy as _
 from taggit.models import Tag
 
 from articles.conf import settings
-from articles.models import Article, Author, Section
+from articles.models import Article, Author, Section, tags_in_print
 
 DUBLIN_CORE = "http://purl.org/dc/elements/1.1/"
 
@@ -199,7 +199,8 @@ class SectionFeed(LatestStoriesFeed):
 
 class TagFeed(LatestStoriesFeed):
     def get_object(self, request, slug):
-        return get_object_or_404(Tag, slug=slug)
+        # Like the tag's page: no feed for a tag no published story carries.
+        return get_object_or_404(tags_in_print(), slug=slug)
 
     def link(self, obj):
         return reverse("articles:tag", kwargs={"slug": obj.slug})

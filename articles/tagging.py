@@ -1,10 +1,25 @@
 """Tag entry in the admin: pick existing tags as you type, or add new ones."""
 
+import functools
+import operator
+
 from django import forms
+from django.contrib import messages
 from django.contrib.admin.widgets import get_select2_language
+from django.db.models import Q
 from django.http import JsonResponse
+from django.shortcuts import redirect
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+from taggit import admin as taggit_admin
+from taggit.forms import TagField
 from taggit.models import Tag
 from taggit.utils import parse_tags
+
+from articles.admin_input import SafeInputAdminMixin, fits
+
+# taggit makes a clashing slug unique with a "_<n>" suffix; leave it room.
+SLUG_SUFFIX_ROOM = 4
 
 
 def tag_string(names):
@@ -55,11 +70,86 @@ class TagAutocompleteWidget(forms.SelectMultiple):
         return tag_string(data.getlist(name) if hasattr(data, "getlist") else data.get(name, []))
 
 
+class ArticleTagField(TagField):
+    """taggit's field, refusing new names that would not make a tag with an address.
+
+    taggit creates the tags named here when the story is saved: a name longer
+    than the column broke the save on PostgreSQL (a 500, the editor's typing
+    lost), and a name without a letter or digit ("!!!") got an empty slug, a
+    tag page that cannot be linked. Tags that already exist are left alone,
+    so a story carrying one can always be saved again.
+    """
+
+    def clean(self, value):
+        names = super().clean(value)
+        existing = {name.lower() for name in _existing_names(names)}
+        errors = [error for name in names if name.lower() not in existing for error in _name_errors(name)]
+        if errors:
+            raise forms.ValidationError(errors)
+        return names
+
+
+def _existing_names(names):
+    if not names:
+        return []
+    # Case-insensitive, as taggit matches them (TAGGIT_CASE_INSENSITIVE).
+    matches = functools.reduce(operator.or_, (Q(name__iexact=name) for name in names))
+    return Tag.objects.filter(matches).values_list("name", flat=True)
+
+
+def _name_errors(name):
+    name_max = Tag._meta.get_field("name").max_length
+    slug_max = Tag._meta.get_field("slug").max_length - SLUG_SUFFIX_ROOM
+    slug = Tag().slugify(name)
+    if len(name) > name_max or len(slug) > slug_max:
+        yield forms.ValidationError(
+            _("“%(start)s…” is too long for a tag: at most %(max)d characters."),
+            code="tag_too_long",
+            params={"start": name[:30], "max": min(name_max, slug_max)},
+        )
+    elif not slug:
+        yield forms.ValidationError(
+            _("“%(name)s” cannot be a tag: it needs a letter or a digit."),
+            code="tag_without_slug",
+            params={"name": name},
+        )
+
+
 def tag_autocomplete(request):
     """``{"results": [{"id": name, "text": name}]}`` for select2."""
-    term = request.GET.get("term", "").strip()
+    # No tag holds a NUL, and PostgreSQL refuses to compare one: drop it.
+    term = request.GET.get("term", "").replace("\x00", "").strip()
     tags = Tag.objects.order_by("name")
     if term:
         tags = tags.filter(name__icontains=term)
     names = list(tags.values_list("name", flat=True)[:20])
     return JsonResponse({"results": [{"id": name, "text": name} for name in names]})
+
+
+class TagAdmin(SafeInputAdminMixin, taggit_admin.TagAdmin):
+    """taggit's tag admin (list, delete, merge) with the app's guard against bad input.
+
+    taggit's merge page looks each selected id up with ``get()``: an id that
+    is not a number, or a tag deleted since it was selected, was a 500. Only
+    tags that still exist are merged.
+    """
+
+    def merge_tags_view(self, request):
+        selected = request.session.get("selected_tag_ids", "").split(",")
+        existing = Tag.objects.filter(pk__in=[pk for pk in selected if fits(Tag._meta.pk, pk)])
+        kept = [str(pk) for pk in existing.values_list("pk", flat=True)]
+        if not kept:
+            self.message_user(request, _("Please select at least one tag."), messages.WARNING)
+            return redirect(reverse(f"{self.admin_site.name}:taggit_tag_changelist"))
+        request.session["selected_tag_ids"] = ",".join(kept)
+        return super().merge_tags_view(request)
+
+
+def register_tag_admin(site):
+    """Put :class:`TagAdmin` in place of taggit's own, if that is the one ``site`` uses.
+
+    A project that registered its own admin for ``Tag`` keeps it.
+    """
+    if site.is_registered(Tag) and type(site.get_model_admin(Tag)) is taggit_admin.TagAdmin:
+        site.unregister(Tag)
+        site.register(Tag, TagAdmin)

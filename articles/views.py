@@ -12,7 +12,7 @@ from taggit.models import Tag
 
 from articles.conf import settings
 from articles.filters import StoryFilter
-from articles.models import Article, Author, Section, TaggedArticle
+from articles.models import Article, Author, Section, TaggedArticle, tags_in_print
 from articles.renderer import body_regions
 
 
@@ -102,14 +102,17 @@ class FeedObjectListView(ListingMixin, ListView):
     """The stories of one section, tag or author (the page's ``feed_object``).
 
     An unknown slug is a 404; a known one with no published stories yet is an
-    empty page, never a list of its drafts.
+    empty page, never a list of its drafts (a tag is a 404 then: ``TagView``).
     """
 
     model = None
 
     def get(self, request, *args, **kwargs):
-        self.feed_object = get_object_or_404(self.model, slug=kwargs["slug"])
+        self.feed_object = get_object_or_404(self.get_feed_objects(), slug=kwargs["slug"])
         return super().get(request, *args, **kwargs)
+
+    def get_feed_objects(self):
+        return self.model._default_manager.all()
 
     def get_queryset(self):
         return self.filter_stories(Article.objects.for_reader()).order_by("-published_at", "-pk")
@@ -130,8 +133,17 @@ class SectionView(FeedObjectListView):
 
 
 class TagView(FeedObjectListView):
+    """A tag's stories. A tag only drafts or scheduled stories carry is a 404.
+
+    Such a tag may name something not yet announced, so its page must not
+    exist, let alone show its name.
+    """
+
     model = Tag
     template_name = "articles/tag.html"
+
+    def get_feed_objects(self):
+        return tags_in_print()
 
     def filter_stories(self, queryset):
         return queryset.tagged(self.feed_object)

@@ -4,7 +4,7 @@ import uuid
 from content_editor.models import Region
 from django.conf import settings
 from django.db import models, transaction
-from django.db.models import Exists, OuterRef
+from django.db.models import CASCADE, Exists, OuterRef, ProtectedError
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -57,6 +57,15 @@ class ArticleQuerySet(models.QuerySet):
             status=Article.Status.PUBLISHED,
             published_at__lte=at or timezone.now(),
         )
+
+    def released(self):
+        """Stories an editor has let out: published (live or scheduled) or withdrawn.
+
+        Their tags are part of the record of what readers saw or will see,
+        so a tag on one of them cannot be deleted (``protect_released_stories``).
+        Drafts and stories in review have never been in print.
+        """
+        return self.filter(status__in=[Article.Status.PUBLISHED, Article.Status.UNPUBLISHED])
 
     def in_section(self, section):
         return self.filter(section=section)
@@ -326,6 +335,29 @@ class Article(Timestamped):
         return list(groups.values())
 
 
+def protect_released_stories(collector, field, sub_objs, using):
+    """``on_delete`` for a story's tag: refuse while a released story carries it.
+
+    Deleting a tag used by a published, scheduled or withdrawn story would
+    strip it from that story with no revision, so it is refused the way
+    deleting a widget or an author in use is (``ProtectedError``, which the
+    admin shows as "Cannot delete tag" listing the stories). A tag used only
+    on drafts and stories in review goes with their tag rows, as before.
+    """
+    released = list(
+        sub_objs.filter(content_object__in=Article.objects.released())
+        .select_related("content_object", "tag")
+        .order_by("tag__name", "content_object__headline")
+    )
+    if released:
+        raise ProtectedError(
+            _("Cannot delete a tag that published, scheduled or withdrawn stories carry: %(stories)s")
+            % {"stories": "; ".join(str(item) for item in released)},
+            released,
+        )
+    CASCADE(collector, field, sub_objs, using)
+
+
 class TaggedArticleManager(models.Manager):
     def get_by_natural_key(self, article_slug, tag_name):
         return self.get(content_object__slug=article_slug, tag__name=tag_name)
@@ -342,6 +374,13 @@ class TaggedArticle(TaggedItemBase):
     content_object = models.ForeignKey(
         Article, verbose_name=_("article"), on_delete=models.CASCADE, related_name="tagged_items"
     )
+    # taggit's key, but a tag on a published, scheduled or withdrawn story cannot be deleted.
+    tag = models.ForeignKey(
+        Tag,
+        verbose_name=_("tag"),
+        on_delete=protect_released_stories,
+        related_name="%(app_label)s_%(class)s_items",
+    )
 
     objects = TaggedArticleManager()
 
@@ -351,6 +390,14 @@ class TaggedArticle(TaggedItemBase):
         constraints = [
             models.UniqueConstraint(fields=["content_object", "tag"], name="unique_article_tag"),
         ]
+
+    def __str__(self):
+        # How the admin lists a story that stops a tag's deletion.
+        return _("“%(headline)s” (%(status)s), tagged “%(tag)s”") % {
+            "headline": self.content_object.headline,
+            "status": self.content_object.get_public_status_display(),
+            "tag": self.tag.name,
+        }
 
     def natural_key(self):
         return (*self.content_object.natural_key(), *self.tag.natural_key())
@@ -362,7 +409,7 @@ def tags_in_print():
     """Tags carried by at least one story readers can see.
 
     A tag used only on drafts may name something not yet announced: it gets
-    no sitemap entry and is not offered by the search form.
+    no page, feed or sitemap entry and is not offered by the search form.
     """
     in_print = TaggedArticle.objects.filter(tag=OuterRef("pk"), content_object__in=Article.objects.published())
     return Tag.objects.filter(Exists(in_print))

@@ -9,7 +9,9 @@ module that defines:
    with a ``widget`` foreign key (``on_delete=PROTECT``,
    ``related_name="placements"``);
 3. a ``ModelAdmin`` for editors (with ``search_fields``: the body editor's
-   chooser searches them);
+   chooser searches them), with
+   :class:`articles.admin_input.SafeInputAdminMixin` first in its bases and
+   its inlines' (bad input is then a form error, never a 500);
 4. a template, ``articles/widgets/<model_name>.html``, which receives the
    widget as ``widget``;
 

@@ -5,6 +5,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from articles import widgets
+from articles.admin_input import SafeInputAdminMixin
 from articles.widgets.base import Widget, WidgetBlock
 
 
@@ -67,13 +68,13 @@ class ProfileBlock(WidgetBlock):
         verbose_name_plural = _("profiles")
 
 
-class ProfileFactInline(admin.TabularInline):
+class ProfileFactInline(SafeInputAdminMixin, admin.TabularInline):
     model = ProfileFact
     extra = 1
     fields = ["label", "value", "position"]
 
 
-class ProfileAdmin(admin.ModelAdmin):
+class ProfileAdmin(SafeInputAdminMixin, admin.ModelAdmin):
     list_display = ["name", "role", "updated_at"]
     search_fields = ["name", "slug", "role", "summary"]
     prepopulated_fields = {"slug": ["name"]}

@@ -6,6 +6,7 @@ from django.utils import formats
 from django.utils.translation import gettext_lazy as _
 
 from articles import widgets
+from articles.admin_input import SafeInputAdminMixin
 from articles.widgets.base import Widget, WidgetBlock
 
 
@@ -91,13 +92,13 @@ class TimelineBlock(WidgetBlock):
         verbose_name_plural = _("timelines")
 
 
-class TimelineEventInline(admin.TabularInline):
+class TimelineEventInline(SafeInputAdminMixin, admin.TabularInline):
     model = TimelineEvent
     extra = 1
     fields = ["date", "precision", "title", "text"]
 
 
-class TimelineAdmin(admin.ModelAdmin):
+class TimelineAdmin(SafeInputAdminMixin, admin.ModelAdmin):
     list_display = ["title", "slug", "updated_at"]
     search_fields = ["title", "slug", "intro"]
     prepopulated_fields = {"slug": ["title"]}
