@@ -6,17 +6,19 @@ import operator
 from django import forms
 from django.contrib import messages
 from django.contrib.admin.widgets import get_select2_language
+from django.db import transaction
 from django.db.models import Q
 from django.http import JsonResponse
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from taggit import admin as taggit_admin
-from taggit.forms import TagField
+from taggit.forms import MergeTagsForm, TagField
 from taggit.models import Tag
 from taggit.utils import parse_tags
 
 from articles.admin_input import SafeInputAdminMixin, fits
+from articles.models import TaggedArticle
 
 # taggit makes a clashing slug unique with a "_<n>" suffix; leave it room.
 SLUG_SUFFIX_ROOM = 4
@@ -142,7 +144,31 @@ class TagAdmin(SafeInputAdminMixin, taggit_admin.TagAdmin):
             self.message_user(request, _("Please select at least one tag."), messages.WARNING)
             return redirect(reverse(f"{self.admin_site.name}:taggit_tag_changelist"))
         request.session["selected_tag_ids"] = ",".join(kept)
-        return super().merge_tags_view(request)
+        with transaction.atomic():
+            form = MergeTagsForm(request.POST) if request.method == "POST" else None
+            if form is not None and form.is_valid():
+                # taggit moves only its own generic tag rows; stories carry
+                # theirs in TaggedArticle, and "merged" must be true for them.
+                merge_story_tags(existing, form.cleaned_data["new_tag_name"])
+            return super().merge_tags_view(request)
+
+
+def merge_story_tags(tags, into_name):
+    """Give every story carrying one of ``tags`` the tag named ``into_name`` instead.
+
+    A story that already carries it just loses the merged one. Rows are
+    saved one by one, so each change reaches the content version and the
+    story's pages. The merged tags stay (unused); delete them when done.
+    """
+    into, _created = Tag.objects.get_or_create(name=into_name)
+    rows = TaggedArticle.objects.filter(tag__in=tags).exclude(tag=into).select_related("tag")
+    for row in rows:
+        if TaggedArticle.objects.filter(content_object_id=row.content_object_id, tag=into).exists():
+            row.delete()
+        else:
+            row.tag = into
+            row.save()
+    return into
 
 
 def register_tag_admin(site):

@@ -166,3 +166,25 @@ def test_a_tag_in_print_has_its_page_and_feeds(client):
         assert "Ceasefire" in page_text(response), url
         assert "Truce holds in the north" in page_text(response), url
         assert "Not for readers yet" not in page_text(response), url
+
+
+def test_merging_tags_in_the_admin_moves_the_stories_to_the_new_tag(editor_client, seed_story):
+    """taggit's merge moves only its generic rows; the stories' own tags must move too."""
+    other = factories.ArticleFactory()
+    other.tags.add("US", "United States")
+    seed_story.tags.add("US")
+    us, united_states = Tag.objects.get(name="US"), Tag.objects.get(name="United States")
+    changelist = reverse("admin:taggit_tag_changelist")
+    response = editor_client.post(
+        changelist, {"action": "render_tag_form", "_selected_action": [us.pk, united_states.pk]}
+    )
+    assert response.status_code == 302
+
+    response = editor_client.post(reverse("admin:taggit_tag_merge_tags"), {"new_tag_name": "United States"})
+
+    assert response.status_code == 302
+    for story in (seed_story, other):
+        names = set(Article.objects.get(pk=story.pk).tags.names())
+        assert "United States" in names and "US" not in names
+    assert not TaggedArticle.objects.filter(tag=us).exists()
+    assert TaggedArticle.objects.filter(tag=united_states).count() == 2
