@@ -26,6 +26,8 @@ from django.utils import formats, timezone
 from django.utils.text import Truncator
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
+from reversion.models import Revision
+from taggit.models import Tag
 
 from articles import revisions, workflow
 from articles.models import Article, Byline, TaggedArticle
@@ -212,15 +214,48 @@ def _raw_saves_keep(article_pk, values):
         _reverting.reset(token)
 
 
+class _RevisionWithout:
+    """``revision`` minus some of its versions, for ``Revision.revert``.
+
+    ``Revision.revert`` reads nothing of the revision but ``version_set``;
+    handing it a narrower set is how a restore leaves out rows that can no
+    longer be written back.
+    """
+
+    def __init__(self, revision, version_pks):
+        self.version_set = revision.version_set.exclude(pk__in=version_pks)
+
+
+def _versions_of_deleted_tags(revision, using=None):
+    """The revision's tag rows whose tag has been deleted since.
+
+    A tag only unreleased stories carry may be deleted (``TaggedArticle``'s
+    ``on_delete``); revisions keep the tag by id, not by name, so such a row
+    cannot come back. Written back anyway, it points at nothing: a 500, or a
+    failed commit on PostgreSQL.
+    """
+    versions = [
+        version for version in revision.version_set.all() if version.content_type.model_class() is TaggedArticle
+    ]
+    tag_ids = {version.field_dict["tag_id"] for version in versions}
+    existing = set(Tag.objects.db_manager(using).filter(pk__in=tag_ids).values_list("pk", flat=True))
+    return [version.pk for version in versions if version.field_dict["tag_id"] not in existing]
+
+
 def revert_content(revision, article, using=None):
-    """Write ``revision`` back, keeping ``article``'s publication state and bookkeeping."""
+    """Write ``revision`` back, keeping ``article``'s publication state and bookkeeping.
+
+    Returns how many of the revision's tags were left out because they were deleted since.
+    """
     attnames = [Article._meta.get_field(name).attname for name in PUBLICATION_FIELDS + BOOKKEEPING_FIELDS]
     kept = {attname: getattr(article, attname) for attname in attnames}
+    left_out = _versions_of_deleted_tags(revision, using)
     with _raw_saves_keep(article.pk, kept):
-        revision.revert(delete=True)
+        Revision.revert(_RevisionWithout(revision, left_out) if left_out else revision, delete=True)
     # Certain even if the receiver did not run: reversion mutes every model
     # signal, process-wide, while any request looks at an old revision.
     Article._base_manager.db_manager(using).filter(pk=article.pk).update(**kept)
+    return len(left_out)
 
 
 class Restore:
@@ -232,8 +267,9 @@ class Restore:
     is asked for.
     """
 
-    def __init__(self, version, article, user, content_before, content_after):
+    def __init__(self, version, article, user, content_before, content_after, deleted_tags=0):
         self.version = version
+        self.deleted_tags = deleted_tags
         self.article_pk = article.pk
         self.user = user
         self.content_before = content_before
@@ -259,8 +295,18 @@ class Restore:
         if article is None:
             return None
         before = StoryContent.read(article.pk, using)
-        revert_content(version.revision, article, using)
-        return cls(version, article, user, before, StoryContent.read(article.pk, using))
+        deleted_tags = revert_content(version.revision, article, using)
+        return cls(version, article, user, before, StoryContent.read(article.pk, using), deleted_tags)
+
+    @property
+    def deleted_tags_text(self):
+        if not self.deleted_tags:
+            return ""
+        return ngettext(
+            "%(count)d tag of this revision has been deleted since and is left out.",
+            "%(count)d tags of this revision have been deleted since and are left out.",
+            self.deleted_tags,
+        ) % {"count": self.deleted_tags}
 
     @property
     def revision_date(self):
@@ -307,6 +353,8 @@ class Restore:
             sentences.append(_("Restoring this revision will change: %(changes)s.") % {"changes": changes})
         else:
             sentences.append(_("This revision's content is the same as the story's; restoring it changes nothing."))
+        if self.deleted_tags:
+            sentences.append(self.deleted_tags_text)
         sentences.append(_("It keeps the publication state: %(state)s.") % {"state": self.publication_now.describe()})
         if self.publication_differs:
             sentences.append(
@@ -350,4 +398,4 @@ class Restore:
             state = _("Its publication state was restored too: %(changes)s.") % {"changes": "; ".join(moved)}
             if self.publication_now.is_live and not after.is_live:
                 state += " " + _("Readers no longer see it.")
-        return f"{message} {state}"
+        return " ".join(part for part in (message, self.deleted_tags_text, state) if part)

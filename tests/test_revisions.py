@@ -8,6 +8,7 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import formats, timezone
 from reversion.models import Version
+from taggit.models import Tag
 
 from articles.models import Article, Byline, ProfileBlock, RichText, SlugRedirect, TaggedArticle, TimelineBlock
 from articles.restoring import StoryContent
@@ -425,3 +426,29 @@ def test_reading_a_story_for_the_summary_costs_no_query_per_block(django_assert_
         # The story, its bylines, its tags and one query per block type.
         with django_assert_num_queries(3 + len(block_models())):
             StoryContent.read(article.pk)
+
+
+def test_a_revision_whose_tag_was_deleted_since_restores_without_it(editor_client, reader, live_story):
+    """A tag only unreleased stories carry may be deleted; a revision that had it still restores."""
+    article, _draft = live_story
+    with reversion.create_revision():
+        article.headline = "Headline with the embargoed tag"
+        article.tags.add("Embargoed")
+        article.save()
+    tagged = latest_version(article)
+    with reversion.create_revision():
+        article.tags.remove("Embargoed")
+        article.headline = "Later headline"
+        article.save()
+    Tag.objects.get(name="Embargoed").delete()  # no released story carries it now
+
+    html, data = open_revert_form(editor_client, article, tagged)
+    assert "1 tag of this revision has been deleted since and is left out." in html
+    response = editor_client.post(revert_url(article, tagged), data)
+
+    assert response.status_code == 302
+    article.refresh_from_db()
+    assert article.headline == "Headline with the embargoed tag"
+    assert sorted(article.tags.names()) == ["Russia", "Syria"]
+    assert "1 tag of this revision has been deleted since and is left out." in messages_of(response)[0]
+    assert "Headline with the embargoed tag" in reader.get(LIVE_URL).content.decode()
