@@ -13,6 +13,7 @@ from django.utils.translation import ngettext
 from articles import widgets, workflow
 from articles.admin_preview import PreviewAdminMixin
 from articles.admin_revisions import RevisionAdminMixin
+from articles.content_security import NoncedMediaAdminMixin
 from articles.locking import StaleSaveAdminMixin, save_if_unchanged
 from articles.models import Article, Author, Byline, Correction, PullQuote, RichText, Section, SlugRedirect
 from articles.tagging import TagAutocompleteWidget, tag_autocomplete
@@ -139,7 +140,9 @@ class StatusFilter(admin.SimpleListFilter):
 
 
 @admin.register(Article)
-class ArticleAdmin(PreviewAdminMixin, StaleSaveAdminMixin, RevisionAdminMixin, SortableAdminBase, ContentEditor):
+class ArticleAdmin(
+    NoncedMediaAdminMixin, PreviewAdminMixin, StaleSaveAdminMixin, RevisionAdminMixin, SortableAdminBase, ContentEditor
+):
     form = ArticleAdminForm
     list_display = [
         "headline",

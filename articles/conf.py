@@ -46,6 +46,11 @@ DEFAULTS = {
     # Upper bound on how long a rendered story page is kept. A change the
     # content version sees replaces the page at once; this bounds the rest.
     "PAGE_CACHE_SECONDS": 300,
+    # Content-Security-Policy per area of the site: a URL namespace or view
+    # name -> directives (articles.content_security). Pages no area claims
+    # get django-csp's CONTENT_SECURITY_POLICY. None: the admin gets
+    # articles.content_security.ADMIN, everything else the site's policy.
+    "CSP_AREAS": None,
 }
 
 

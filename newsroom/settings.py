@@ -148,3 +148,24 @@ ARTICLES_PUBLICATION_NAME = os.environ.get("PUBLICATION_NAME", "The Newsroom")
 if not DEBUG:
     SESSION_COOKIE_SECURE = env_bool("SECURE_COOKIES", default=True)
     CSRF_COOKIE_SECURE = env_bool("SECURE_COOKIES", default=True)
+
+# --- Content-Security-Policy (django-csp) ------------------------------------
+# An enforced policy on every response, chosen per area of the site by
+# articles.content_security.AreaPolicyMiddleware: reader pages (and previews,
+# feeds, error pages) load styles and images from this site and no script at
+# all; the admin's editors get the looser ADMIN policy they need. A CDN in
+# STATIC_URL or MEDIA_URL is allowed where those files are used.
+from articles import content_security  # noqa: E402  (needs nothing but django-csp)
+
+INSTALLED_APPS += ["csp"]
+MIDDLEWARE.insert(
+    MIDDLEWARE.index("django.middleware.security.SecurityMiddleware") + 1,
+    "articles.content_security.AreaPolicyMiddleware",
+)
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": content_security.reader_policy(static_url=STATIC_URL, media_url=MEDIA_URL),
+}
+ARTICLES_CSP_AREAS = {
+    "admin": content_security.admin_policy(static_url=STATIC_URL, media_url=MEDIA_URL),
+}
+
