@@ -4,6 +4,7 @@ Every value a deployment changes comes from an environment variable, so the
 same file serves a laptop (SQLite, DEBUG on) and production (PostgreSQL).
 """
 
+import datetime
 import os
 import sys
 from pathlib import Path
@@ -169,3 +170,33 @@ ARTICLES_CSP_AREAS = {
     "admin": content_security.admin_policy(static_url=STATIC_URL, media_url=MEDIA_URL),
 }
 
+# --- Login throttling (django-axes) -------------------------------------------
+# Five wrong passwords for one account from one client lock that pair out for
+# 15 minutes: the next attempts are refused before any password is hashed and
+# answered with newsroom.lockout's page (429). Other accounts, other clients
+# and every reader page are untouched. Each failure while locked restarts the
+# wait; a success clears the count; `manage.py axes_reset_username NAME` or
+# deleting the "access attempt" in the admin unlocks at once.
+INSTALLED_APPS += ["axes"]
+# Axes first: it refuses a locked-out pair before ModelBackend hashes anything.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+# Last, as axes asks: it turns the lockout its backend flags into the page.
+MIDDLEWARE += ["axes.middleware.AxesMiddleware"]
+AXES_FAILURE_LIMIT = 5
+AXES_COOLOFF_TIME = datetime.timedelta(minutes=15)
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_CALLABLE = "newsroom.lockout.locked_out"
+# Whose attempt is it? REMOTE_ADDR unless the environment names the header a
+# trusted proxy in front sets (e.g. HTTP_X_REAL_IP; or HTTP_X_FORWARDED_FOR
+# with AXES_IPWARE_PROXY_COUNT, the number of addresses after the client's
+# there). Trusting a header a client sends itself would let an attacker
+# pick a new address for every try.
+AXES_IPWARE_META_PRECEDENCE_ORDER = env_list("AXES_IPWARE_META_PRECEDENCE_ORDER", ["REMOTE_ADDR"])
+_proxy_count = os.environ.get("AXES_IPWARE_PROXY_COUNT", "").strip()
+if _proxy_count and not (_proxy_count.isascii() and _proxy_count.isdigit()):
+    sys.exit(f"newsroom: AXES_IPWARE_PROXY_COUNT must be a whole number, not {_proxy_count!r}.")
+AXES_IPWARE_PROXY_COUNT = int(_proxy_count) if _proxy_count else None
