@@ -14,6 +14,7 @@ from articles import widgets, workflow
 from articles.admin_input import SafeInputAdminMixin
 from articles.admin_preview import PreviewAdminMixin
 from articles.admin_revisions import RevisionAdminMixin
+from articles.content_security import NoncedMediaAdminMixin
 from articles.locking import StaleSaveAdminMixin, save_if_unchanged
 from articles.models import Article, Author, Byline, Correction, PullQuote, RichText, Section, SlugRedirect
 from articles.tagging import ArticleTagField, TagAutocompleteWidget, register_tag_admin, tag_autocomplete
@@ -145,7 +146,13 @@ class StatusFilter(admin.SimpleListFilter):
 
 @admin.register(Article)
 class ArticleAdmin(
-    SafeInputAdminMixin, PreviewAdminMixin, StaleSaveAdminMixin, RevisionAdminMixin, SortableAdminBase, ContentEditor
+    SafeInputAdminMixin,
+    NoncedMediaAdminMixin,
+    PreviewAdminMixin,
+    StaleSaveAdminMixin,
+    RevisionAdminMixin,
+    SortableAdminBase,
+    ContentEditor,
 ):
     form = ArticleAdminForm
     list_display = [

@@ -52,6 +52,11 @@ DEFAULTS = {
     # that to one request per process every 5 s, and is short enough that
     # the page cache is back within seconds of the cache answering again.
     "CACHE_BACKOFF_SECONDS": 5,
+    # Content-Security-Policy per area of the site: a URL namespace or view
+    # name -> directives (articles.content_security). Pages no area claims
+    # get django-csp's CONTENT_SECURITY_POLICY. None: the admin gets
+    # articles.content_security.ADMIN, everything else the site's policy.
+    "CSP_AREAS": None,
 }
 
 

@@ -4,6 +4,7 @@ Every value a deployment changes comes from an environment variable, so the
 same file serves a laptop (SQLite, DEBUG on) and production (PostgreSQL).
 """
 
+import datetime
 import os
 import sys
 from pathlib import Path
@@ -232,3 +233,52 @@ LOGGING = {
         "django.request": {"handlers": ["stderr"], "level": "ERROR", "propagate": False},
     },
 }
+
+
+# --- Content-Security-Policy (django-csp) ------------------------------------
+# An enforced policy on every response, chosen per area of the site by
+# articles.content_security.AreaPolicyMiddleware: reader pages (and previews,
+# feeds, error pages) load styles and images from this site and no script at
+# all; the admin's editors get the looser ADMIN policy they need. A CDN in
+# STATIC_URL or MEDIA_URL is allowed where those files are used.
+from articles import content_security  # noqa: E402  (needs nothing but django-csp)
+
+INSTALLED_APPS += ["csp"]
+MIDDLEWARE.insert(
+    MIDDLEWARE.index("django.middleware.security.SecurityMiddleware") + 1,
+    "articles.content_security.AreaPolicyMiddleware",
+)
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": content_security.reader_policy(static_url=STATIC_URL, media_url=MEDIA_URL),
+}
+ARTICLES_CSP_AREAS = {
+    "admin": content_security.admin_policy(static_url=STATIC_URL, media_url=MEDIA_URL),
+}
+
+# --- Login throttling (django-axes) -------------------------------------------
+# Five wrong passwords for one account from one client lock that pair out for
+# 15 minutes: the next attempts are refused before any password is hashed and
+# answered with newsroom.lockout's page (429). Other accounts, other clients
+# and every reader page are untouched. Each failure while locked restarts the
+# wait; a success clears the count; `manage.py axes_reset_username NAME` or
+# deleting the "access attempt" in the admin unlocks at once.
+INSTALLED_APPS += ["axes"]
+# Axes first: it refuses a locked-out pair before ModelBackend hashes anything.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+# Last, as axes asks: it turns the lockout its backend flags into the page.
+MIDDLEWARE += ["axes.middleware.AxesMiddleware"]
+AXES_FAILURE_LIMIT = 5
+AXES_COOLOFF_TIME = datetime.timedelta(minutes=15)
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_CALLABLE = "newsroom.lockout.locked_out"
+# Whose attempt is it? REMOTE_ADDR unless the environment names the header a
+# trusted proxy in front sets (e.g. HTTP_X_REAL_IP; or HTTP_X_FORWARDED_FOR
+# with AXES_IPWARE_PROXY_COUNT, the number of addresses after the client's
+# there). Trusting a header a client sends itself would let an attacker
+# pick a new address for every try.
+AXES_IPWARE_META_PRECEDENCE_ORDER = env_list("AXES_IPWARE_META_PRECEDENCE_ORDER", ["REMOTE_ADDR"])
+AXES_IPWARE_PROXY_COUNT = env_int("AXES_IPWARE_PROXY_COUNT", None)

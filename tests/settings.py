@@ -17,3 +17,9 @@ PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 CACHES = {"default": cache_from_url(os.environ.get("TEST_CACHE_URL", "locmem://"))}  # noqa: F405
 MEDIA_ROOT = BASE_DIR / "test-artifacts" / "media"  # noqa: F405
 ALLOWED_HOSTS = ["testserver", "localhost", "127.0.0.1"]
+
+# django-axes refuses any authenticate() call without a request, which the
+# test client's login() makes; most tests are not about login throttling.
+# tests/test_login_throttling.py switches it back on (the `axes_on` fixture)
+# and runs against everything else above, the project's real configuration.
+AXES_ENABLED = False

@@ -5,6 +5,7 @@ a missing browser is a failure, never a skip.
 """
 
 import os
+import re
 import shutil
 from pathlib import Path
 
@@ -61,3 +62,49 @@ def page(chromium):
 def artifacts():
     ARTIFACTS.mkdir(exist_ok=True)
     return ARTIFACTS
+
+
+# A listener for the page's own document, added before any of its code runs:
+# each load or inline script/style the Content-Security-Policy refuses is
+# reported as a console error, which Watch collects.
+REPORT_VIOLATIONS = """
+document.addEventListener("securitypolicyviolation", (event) => {
+  console.error(`CSP violation (${event.disposition}): ${event.effectiveDirective} refused `
+    + `${event.blockedURI || "inline"} in ${event.documentURI} at ${event.sourceFile}:${event.lineNumber}`)
+})
+"""
+
+# A file that is simply missing is a 404, which Chromium also logs as a
+# console error; that is no policy matter (nobody serves /favicon.ico).
+MISSING_FILE = re.compile(r"^Failed to load resource: the server responded with a status of 404")
+
+
+class Watch:
+    """A browser context whose pages' CSP violations, console errors and script errors are collected."""
+
+    def __init__(self, chromium, expected=MISSING_FILE):
+        self.expected = expected
+        self.context = chromium.new_context(viewport={"width": 1280, "height": 900})
+        self.context.add_init_script(REPORT_VIOLATIONS)
+        self.problems = []
+        self.context.on("console", self._console)
+        self.context.on("weberror", lambda error: self.problems.append(f"script error: {error.error}"))
+
+    def _console(self, message):
+        if message.type == "error" and not self.expected.match(message.text):
+            self.problems.append(f"{message.text} [{message.page.url if message.page else '?'}]")
+
+    def new_page(self):
+        page = self.context.new_page()
+        page.set_default_timeout(15_000)
+        return page
+
+    def close(self):
+        self.context.close()
+
+
+@pytest.fixture
+def watch(chromium):
+    watch = Watch(chromium)
+    yield watch
+    watch.close()
