@@ -72,7 +72,6 @@ ADMIN = {
     # cannot run script; scripts stay locked down. (No NONCE here: a nonce
     # would make browsers ignore 'unsafe-inline'.)
     "style-src": [SELF, UNSAFE_INLINE],
-    # Django's admin and select2 draw some icons from data: URIs.
     "img-src": [SELF],
     "font-src": [SELF],
     "connect-src": [SELF],
