@@ -38,6 +38,19 @@ def editor_client(client, editor):
     return client
 
 
+@pytest.fixture
+def jane_client(django_user_model):
+    """A second editor, with a full name, in a browser of her own."""
+    from django.test import Client
+
+    jane = django_user_model.objects.create_superuser(
+        "jane", "jane@example.com", "pw-for-tests-only", first_name="Jane", last_name="Editor"
+    )
+    client = Client()
+    client.force_login(jane)
+    return client
+
+
 def _member(django_user_model, username, group):
     from django.contrib.auth.models import Group
 

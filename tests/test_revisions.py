@@ -383,16 +383,6 @@ def test_a_reporter_cannot_unpublish_by_restoring(reporter_client, reader, live_
     assert reader.get(LIVE_URL).status_code == 200
 
 
-@pytest.fixture
-def jane_client(django_user_model):
-    jane = django_user_model.objects.create_superuser(
-        "jane", "jane@example.com", "pw-for-tests-only", first_name="Jane", last_name="Editor"
-    )
-    client = Client()
-    client.force_login(jane)
-    return client
-
-
 def test_a_restore_does_not_overwrite_a_save_made_after_its_form_opened(editor_client, jane_client, live_story):
     article, draft = live_story
     _html, data = open_revert_form(editor_client, article, draft)

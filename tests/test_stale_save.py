@@ -5,7 +5,6 @@ import time
 import pytest
 from django.contrib.auth.models import Permission
 from django.db import connection, transaction
-from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
@@ -17,16 +16,6 @@ from tests import factories
 from tests.forms import form_data
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def jane_client(django_user_model):
-    jane = django_user_model.objects.create_superuser(
-        "jane", "jane@example.com", "pw-for-tests-only", first_name="Jane", last_name="Editor"
-    )
-    client = Client()
-    client.force_login(jane)
-    return client
 
 
 def change_url(article):

@@ -16,6 +16,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from articles.models import Article
 from articles.preview import shared_preview_url
 from tests import factories
+from tests.browser.editing import add_block, choose
 from tests.quality import generated_story, reader_url
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -122,18 +123,6 @@ def test_a_violation_is_caught(live_server, watch, seed_story):
     assert page.title() != "injected"
     assert any("CSP violation (enforce): script-src-elem refused inline" in p for p in watch.problems), watch.problems
     assert any("style-src-elem refused https://cdn.example.com/x.css" in p for p in watch.problems), watch.problems
-
-
-def choose(page, select_id, text):
-    """Pick ``text`` in a select2 autocomplete (the admin's and our tags box)."""
-    page.click(f"#{select_id} + .select2 .select2-selection")
-    page.fill(".select2-container--open .select2-search__field", text)
-    page.click(f".select2-results__option:text-is('{text}')")
-
-
-def add_block(page, title):
-    page.locator(".order-machine-insert-target.last").click()
-    page.locator(".plugin-buttons .plugin-button", has_text=title).first.click()
 
 
 def drag_byline_to_top(page, name):

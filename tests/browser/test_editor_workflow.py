@@ -10,6 +10,7 @@ from django.contrib.auth.models import Group
 
 from articles.models import Article
 from tests import factories
+from tests.browser.editing import add_block, choose
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -18,19 +19,6 @@ PARAGRAPHS = [
     "Opposition members walked out before the vote.",
     "The budget passed by a single vote after midnight.",
 ]
-
-
-def choose(page, select_id, text):
-    """Pick ``text`` in a select2 autocomplete (the admin's and our tags box)."""
-    page.click(f"#{select_id} + .select2 .select2-selection")
-    page.fill(".select2-container--open .select2-search__field", text)
-    page.click(f".select2-results__option:text-is('{text}')")
-
-
-def add_block(page, title):
-    """Insert a block of the given type at the end of the body."""
-    page.locator(".order-machine-insert-target.last").click()
-    page.locator(".plugin-buttons .plugin-button", has_text=title).first.click()
 
 
 def test_editor_writes_previews_and_publishes_a_story(live_server, page, artifacts, django_user_model, newsroom_roles):
