@@ -15,14 +15,12 @@ will change before the editor saves, and the message after it says what
 was restored and where the story stands.
 """
 
-from contextlib import nullcontext
 
 from django import forms
 from django.contrib import messages
 from django.contrib.admin.utils import flatten_fieldsets, quote, unquote
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import models, transaction
-from django.db.models.signals import m2m_changed, post_delete, post_save, pre_delete, pre_save
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect
 from django.utils.translation import gettext as _
@@ -30,7 +28,6 @@ from reversion.admin import VersionAdmin
 from reversion.errors import RevertError
 from reversion.models import Version
 from reversion.revisions import set_comment
-from reversion.utils import mute_signals
 
 import articles.revisions  # noqa: F401  (registers Article and its parts before VersionAdmin looks)
 from articles.restoring import PUBLICATION_CHOICE_LABEL, PUBLICATION_FIELDS, Restore
@@ -96,16 +93,15 @@ class RevisionAdminMixin(VersionAdmin):
             return super().revision_view(request, object_id, version_id, extra_context)
         if not self.has_view_or_change_permission(request):
             raise PermissionDenied
-        # Looking at a revision writes it back and rolls it back: save signals
-        # (the content version, purges) must not fire for that, as in reversion.
-        quiet = (
-            mute_signals(pre_save, post_save, pre_delete, post_delete, m2m_changed)
-            if request.method != "POST"
-            else nullcontext()
-        )
+        # Looking at a revision writes it back and rolls it back. Reversion
+        # mutes every model signal meanwhile, but its mute is process-wide:
+        # other requests' saves in that moment would record no revision and
+        # leave readers' pages stale. Signals fire here instead; what the
+        # app's receivers do is written in this transaction (rolled back with
+        # it) or waits for a commit (articles.signals.content_changed).
         opts = self.model._meta
         try:
-            with transaction.atomic(using=version.db), quiet:
+            with transaction.atomic(using=version.db):
                 restore = Restore.begin(version, request.user)
                 if restore is None:
                     raise Http404(_("No such story."))  # deleted since the check above

@@ -2,9 +2,11 @@
 
 Declared here, connected in ``ArticlesConfig.ready()`` by :func:`connect`.
 
-``content_changed`` is sent after the content version (``ContentVersion``)
-has moved on, e.g. for a project that wants to purge a CDN. Receivers get
-``using`` (the database alias).
+``content_changed`` is sent once the content version (``ContentVersion``)
+has moved on and the change is committed, e.g. for a project that wants to
+purge a CDN: a purge sent before the commit could be refilled with the old
+page, and a change rolled back (such as the revert form's preview of a
+revision) is never announced. Receivers get ``using`` (the database alias).
 
 Every ``post_save``, ``post_delete`` and ``m2m_changed`` of a model in the
 ``articles`` app (stories, bylines, authors, sections, body blocks, widgets
@@ -31,7 +33,7 @@ import contextvars
 import uuid
 
 from django.apps import apps
-from django.db import DEFAULT_DB_ALIAS, router
+from django.db import DEFAULT_DB_ALIAS, router, transaction
 from django.db.models.signals import m2m_changed, post_delete, post_migrate, post_save, pre_save
 from django.dispatch import Signal
 from django.utils import timezone
@@ -51,7 +53,7 @@ def mark_content_changed(using=None):
     if not ContentVersion.objects.using(using).filter(pk=ContentVersion.SINGLETON).update(**values):
         # The row is missing (a flushed test database): create it.
         ContentVersion.objects.using(using).update_or_create(pk=ContentVersion.SINGLETON, defaults=values)
-    content_changed.send(sender=ContentVersion, using=using)
+    transaction.on_commit(lambda: content_changed.send(sender=ContentVersion, using=using), using=using)
 
 
 @contextlib.contextmanager

@@ -4,6 +4,7 @@ from html import unescape
 import pytest
 import reversion
 from django.contrib.messages import get_messages
+from django.db.models.signals import post_save
 from django.test import Client
 from django.urls import reverse
 from django.utils import formats, timezone
@@ -13,6 +14,7 @@ from taggit.models import Tag
 from articles.models import Article, Byline, ProfileBlock, RichText, SlugRedirect, TaggedArticle, TimelineBlock
 from articles.restoring import StoryContent
 from articles.revisions import block_models
+from articles.signals import content_changed
 from tests import factories
 from tests.forms import form_data
 
@@ -442,3 +444,50 @@ def test_a_revision_whose_tag_was_deleted_since_restores_without_it(editor_clien
     assert sorted(article.tags.names()) == ["Russia", "Syria"]
     assert "1 tag of this revision has been deleted since and is left out." in messages_of(response)[0]
     assert "Headline with the embargoed tag" in reader.get(LIVE_URL).content.decode()
+
+
+def test_looking_at_a_revision_mutes_no_signal_and_announces_nothing(editor_client, reader, live_story):
+    """Reversion mutes every model signal, process-wide, while a revision is looked at.
+
+    Another editor saving in that moment would then record no revision and
+    leave readers' pages stale. The revert form runs with signals on; what
+    they change is rolled back with the form, and nothing is announced.
+    """
+    article, draft = live_story
+    etag = reader.get(LIVE_URL)["ETag"]
+    fired, announced = [], []
+
+    def saved(sender, instance, raw=False, **kwargs):
+        fired.append((sender, raw))
+
+    def changed(sender, **kwargs):
+        announced.append(sender)
+
+    post_save.connect(saved, sender=Article, weak=False)
+    content_changed.connect(changed, weak=False)
+    try:
+        open_revert_form(editor_client, article, draft)
+    finally:
+        post_save.disconnect(saved, sender=Article)
+        content_changed.disconnect(changed)
+
+    assert (Article, True) in fired  # the revert's own raw save, with receivers still connected
+    assert announced == []
+    assert reader.get(LIVE_URL)["ETag"] == etag
+    assert publication(article)[2] == "live-address"
+
+
+def test_content_changed_is_sent_once_the_change_is_committed(django_capture_on_commit_callbacks):
+    announced = []
+
+    def changed(sender, **kwargs):
+        announced.append(sender)
+
+    content_changed.connect(changed, weak=False)
+    try:
+        with django_capture_on_commit_callbacks(execute=True):
+            factories.ArticleFactory()
+            assert announced == []
+        assert announced
+    finally:
+        content_changed.disconnect(changed)
