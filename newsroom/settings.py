@@ -84,18 +84,24 @@ INSTALLED_APPS = [
     "feincms3",
     "adminsortable2",
     "reversion",
+    "csp",  # django-csp's system checks; the policy is chosen below
+    "axes",  # sign-in throttling, below
     "articles",
     "newsroom",
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Content-Security-Policy per area of the site (see below).
+    "articles.content_security.AreaPolicyMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Last, as django-axes asks: it turns the lockout its backend flags into the page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "newsroom.urls"
@@ -243,11 +249,6 @@ LOGGING = {
 # STATIC_URL or MEDIA_URL is allowed where those files are used.
 from articles import content_security  # noqa: E402  (needs nothing but django-csp)
 
-INSTALLED_APPS += ["csp"]
-MIDDLEWARE.insert(
-    MIDDLEWARE.index("django.middleware.security.SecurityMiddleware") + 1,
-    "articles.content_security.AreaPolicyMiddleware",
-)
 CONTENT_SECURITY_POLICY = {
     "DIRECTIVES": content_security.reader_policy(static_url=STATIC_URL, media_url=MEDIA_URL),
 }
@@ -262,14 +263,11 @@ ARTICLES_CSP_AREAS = {
 # and every reader page are untouched. Each failure while locked restarts the
 # wait; a success clears the count; `manage.py axes_reset_username NAME` or
 # deleting the "access attempt" in the admin unlocks at once.
-INSTALLED_APPS += ["axes"]
 # Axes first: it refuses a locked-out pair before ModelBackend hashes anything.
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
     "django.contrib.auth.backends.ModelBackend",
 ]
-# Last, as axes asks: it turns the lockout its backend flags into the page.
-MIDDLEWARE += ["axes.middleware.AxesMiddleware"]
 AXES_FAILURE_LIMIT = 5
 AXES_COOLOFF_TIME = datetime.timedelta(minutes=15)
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
