@@ -65,11 +65,11 @@ def content_etag(content):
     return f'"{hashlib.sha256(content).hexdigest()[:32]}"'
 
 
-def validator_headers(response, page, versions):
-    """``ETag`` from the bytes; ``Last-Modified`` when the key versions are known; the key headers."""
+def validator_headers(response, page, changed_at):
+    """``ETag`` from the bytes; ``Last-Modified`` when the keys' change times are known; the key headers."""
     headers = {"ETag": content_etag(response.content)}
-    if versions is not None:
-        moments = [changed_at for _, changed_at in versions.values() if changed_at is not None]
+    if changed_at is not None:
+        moments = [moment for moment in changed_at if moment is not None]
         if page.latest is not None:
             moments.append(page.latest)
         if moments:

@@ -74,8 +74,10 @@ class PageKeys:
     latest: datetime.datetime | None = None
     # When the page will change without a save: the next scheduled story it would show.
     expires_at: datetime.datetime | None = None
-    # A story page: the story whose visibility a page cache hit checks.
+    # A story page: the story whose stored render the page shows, and that
+    # render's generation; a page cache hit checks these instead of every key.
     story_pk: int | None = None
+    generation: int | None = None
 
     def add(self, *keys):
         self.keys.update(keys)

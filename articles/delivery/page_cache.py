@@ -43,7 +43,7 @@ logger = logging.getLogger(__name__)
 
 KEY_PREFIX = "articles.page"
 # Entries in an older layout are ignored, not misread.
-_FORMAT = 2
+_FORMAT = 3
 # Clocks of the machines that save and render may differ by this much: a
 # first render is stored only if its keys last changed this long before it began.
 CLOCK_SKEW = datetime.timedelta(seconds=1)
@@ -56,28 +56,30 @@ def page_key(request):
 
 
 @functools.cache
-def _versions_sql(alias, count, with_story):
+def _versions_sql(alias, count, with_story, with_times):
     from articles.models import Article, DeliveryKey
 
     quote = connections[alias].ops.quote_name
     placeholders = ", ".join(["%s"] * count)
+    times = f", {quote('changed_at')}" if with_times else ""
     sql = (
-        f"SELECT {quote('key')}, {quote('version')}, {quote('changed_at')} "
+        f"SELECT {quote('key')}, {quote('version')}{times} "
         f"FROM {quote(DeliveryKey._meta.db_table)} WHERE {quote('key')} IN ({placeholders})"
     )
     if with_story:
         sql += (
-            f" UNION ALL SELECT %s, NULL, NULL FROM {quote(Article._meta.db_table)}"
+            f" UNION ALL SELECT %s, NULL{', NULL' if with_times else ''} FROM {quote(Article._meta.db_table)}"
             f" WHERE {quote('id')} = %s AND {quote('status')} = %s AND {quote('published_at')} <= %s"
         )
     return sql
 
 
-def read_versions(page_keys, story_pk=None):
-    """``{key: (version, changed_at)}`` for the keys that have changed at least once; one query.
+def read_versions(page_keys, story_pk=None, with_times=False):
+    """``{key: version}`` for the keys that have changed at least once, and the story's visibility; one query.
 
-    With ``story_pk``, also whether that story is visible now: the second
-    value, ``None`` when not asked.
+    ``visible`` is whether story ``story_pk`` is visible now, ``None`` when
+    not asked. ``with_times``: ``{key: (version, changed_at)}`` instead
+    (the hit path does without: parsing times costs more than the query).
     """
     from articles.models import Article, DeliveryKey
 
@@ -88,15 +90,19 @@ def read_versions(page_keys, story_pk=None):
         now = Article._meta.get_field("published_at").get_db_prep_value(timezone.now(), connection)
         params += [_VISIBLE, story_pk, Article.Status.PUBLISHED, now]
     with connection.cursor() as cursor:
-        cursor.execute(_versions_sql(alias, len(page_keys), story_pk is not None), params)
+        cursor.execute(_versions_sql(alias, len(page_keys), story_pk is not None, with_times), params)
         rows = cursor.fetchall()
-    versions = {key: (str(version), as_datetime(changed_at)) for key, version, changed_at in rows if key != _VISIBLE}
-    visible = None if story_pk is None else any(key == _VISIBLE for key, _, _ in rows)
+    visible = None if story_pk is None else any(row[0] == _VISIBLE for row in rows)
+    if with_times:
+        versions = {key: (str(version), as_datetime(changed_at)) for key, version, changed_at in rows}
+    else:
+        versions = {key: str(version) for key, version in rows}
+    versions.pop(_VISIBLE, None)
     return versions, visible
 
 
 def _fingerprint(page_keys, versions):
-    return tuple(versions.get(key, (None,))[0] for key in page_keys)
+    return tuple(versions.get(key) for key in page_keys)
 
 
 def _storable(request, response):
@@ -114,6 +120,43 @@ def _from_entry(entry):
     return response
 
 
+@functools.cache
+def _generation_sql(alias):
+    from articles.models import Article, StoryRender
+
+    quote = connections[alias].ops.quote_name
+    render, story = quote(StoryRender._meta.db_table), quote(Article._meta.db_table)
+    return (
+        f"SELECT r.{quote('generation')} FROM {render} r"
+        f" INNER JOIN {story} a ON a.{quote('id')} = r.{quote('article_id')}"
+        f" WHERE r.{quote('article_id')} = %s AND a.{quote('status')} = %s AND a.{quote('published_at')} <= %s"
+    )
+
+
+def read_generation(story_pk):
+    """The generation of a visible story's stored render, or ``None`` if readers may not see the story now."""
+    from articles.models import Article, StoryRender
+
+    alias = router.db_for_read(StoryRender)
+    connection = connections[alias]
+    now = Article._meta.get_field("published_at").get_db_prep_value(timezone.now(), connection)
+    with connection.cursor() as cursor:
+        cursor.execute(_generation_sql(alias), [story_pk, Article.Status.PUBLISHED, now])
+        row = cursor.fetchone()
+    return None if row is None else row[0]
+
+
+def _is_fresh(entry):
+    if entry["expires_at"] is not None and timezone.now() >= entry["expires_at"]:
+        return False
+    if entry["generation"] is not None:
+        # A story page shows its stored render: every change to what it shows
+        # moves the render's generation on (articles.delivery.story_render).
+        return read_generation(entry["story"]) == entry["generation"]
+    versions, visible = read_versions(entry["keys"], entry["story"])
+    return visible is not False and _fingerprint(entry["keys"], versions) == entry["versions"]
+
+
 def serve(request, view, args, kwargs, page, story_pk_of):
     """The page for an anonymous GET or HEAD: from the cache while valid, else rendered and stored.
 
@@ -126,17 +169,13 @@ def serve(request, view, args, kwargs, page, story_pk_of):
     entry = cache.get(address)
     before = None  # versions read before rendering, for the entry's keys
     if entry is not None and entry.get("format") == _FORMAT:
-        versions, visible = read_versions(entry["keys"], entry["story"])
-        fresh = (
-            visible is not False
-            and _fingerprint(entry["keys"], versions) == entry["versions"]
-            and (entry["expires_at"] is None or timezone.now() < entry["expires_at"])
-        )
-        if fresh:
+        if _is_fresh(entry):
             logger.debug("hit", extra={"path": request.path})
             return _from_entry(entry)
         logger.debug("stale", extra={"path": request.path})
-        before = (set(entry["keys"]), versions)
+        if entry["generation"] is None:
+            # With the change times, for Last-Modified; before rendering (see the docstring).
+            before = (set(entry["keys"]), read_versions(entry["keys"], with_times=True)[0])
     else:
         logger.debug("miss", extra={"path": request.path})
 
@@ -145,12 +184,17 @@ def serve(request, view, args, kwargs, page, story_pk_of):
         return response
     page_keys = tuple(sorted(page.keys))
     story = story_pk_of(page)
-    if before is not None and set(page_keys) <= before[0]:
-        versions, safe = before[1], True
+    if page.generation is not None:
+        # The content and its generation came from one row in one query: consistent.
+        timed, safe = {}, True
+    elif before is not None and set(page_keys) <= before[0]:
+        timed, safe = before[1], True
     else:
-        versions, _ = read_versions(page_keys)
-        safe = all(changed_at < started - CLOCK_SKEW for _, changed_at in versions.values() if changed_at)
-    headers = validator_headers(response, page, versions)
+        timed, _ = read_versions(page_keys, with_times=True)
+        safe = all(changed_at < started - CLOCK_SKEW for _, changed_at in timed.values())
+    versions = {key: version for key, (version, _) in timed.items()}
+    times = [changed_at for key, (_, changed_at) in timed.items() if key in page.keys]
+    headers = validator_headers(response, page, times)
     for name, value in headers.items():
         response[name] = value
     response.articles_expires_at = page.expires_at
@@ -160,6 +204,7 @@ def serve(request, view, args, kwargs, page, story_pk_of):
             "keys": page_keys,
             "versions": _fingerprint(page_keys, versions),
             "story": story,
+            "generation": page.generation,
             "expires_at": page.expires_at,
             "content": response.content,
             "headers": list(response.headers.items()),

@@ -120,7 +120,8 @@ def _page_story(pk, using=None):
 def store(pk, generation=None, using=None):
     """Render story ``pk``'s parts and keep them, unless something changed since ``generation`` was read.
 
-    Returns the parts (a dict), or ``None`` when the story is not published
+    Returns the parts (a dict, with the ``generation`` they belong to and
+    whether they were ``kept``), or ``None`` when the story is not published
     (its render, if any, is dropped: only previews show drafts, and live).
     """
     using = using or router.db_for_write(StoryRender)
@@ -133,16 +134,17 @@ def store(pk, generation=None, using=None):
         renders.filter(article_id=pk).delete()
         return None
     parts = render_parts(article)
+    rendered_at = timezone.now()
     with transaction.atomic(using=using):
         written = renders.filter(article_id=pk, generation=generation).update(
-            **parts, stale=False, rendered_at=timezone.now()
+            **parts, stale=False, rendered_at=rendered_at
         )
         if written:
             RenderDependency.objects.using(using).filter(render_id=pk).delete()
             RenderDependency.objects.using(using).bulk_create(
                 [RenderDependency(render_id=pk, key=key) for key in parts["keys"]]
             )
-    return parts
+    return {**parts, "generation": generation, "kept": bool(written), "rendered_at": rendered_at}
 
 
 def refresh(changed, using=None):
@@ -164,8 +166,9 @@ def refresh(changed, using=None):
         gone = named - affected
         if gone:
             renders.filter(pk__in=gone).delete()
-    # The named stories first (the one an editor just saved), then the rest by id.
-    for pk in sorted(affected, key=lambda pk: (pk not in named, pk))[: settings.RENDER_AT_SAVE]:
+    # The named stories first (the one an editor just saved), newest first: of a
+    # batch, the newest are the ones readers are about to ask for.
+    for pk in sorted(affected, key=lambda pk: (pk not in named, -pk))[: settings.RENDER_AT_SAVE]:
         store(pk, using=using)
 
 
@@ -185,6 +188,7 @@ def _lookup_query(at, slug):
             "render__expires_at",
             "render__stale",
             "render__generation",
+            "render__rendered_at",
         )[:1]
     )
 
@@ -207,6 +211,7 @@ class Stored:
     expires_at: datetime.datetime | None
     stale: bool | None
     generation: int | None
+    rendered_at: datetime.datetime | None
 
     def usable(self):
         """Stored, fresh, and in the language and time zone of this request."""
@@ -230,6 +235,10 @@ class Stored:
     def fill_from(self, parts):
         for name in ("title", "head", "content", "keys", "expires_at"):
             setattr(self, name, parts[name])
+        # Kept or not, the page shows what this generation of the story holds:
+        # if a change came in meanwhile, the generation has moved on already.
+        self.generation = parts.get("generation")
+        self.rendered_at = parts.get("rendered_at")
 
 
 def lookup(slug):
@@ -237,7 +246,20 @@ def lookup(slug):
     row = _lookup.fetchone(slug=slug)
     if row is None:
         return None
-    pk, published_at, updated_at, language, title, head, content, stored_keys, expires_at, stale, generation = row
+    (
+        pk,
+        published_at,
+        updated_at,
+        language,
+        title,
+        head,
+        content,
+        stored_keys,
+        expires_at,
+        stale,
+        generation,
+        rendered_at,
+    ) = row
     return Stored(
         pk=pk,
         published_at=as_datetime(published_at),
@@ -250,6 +272,7 @@ def lookup(slug):
         expires_at=as_datetime(expires_at),
         stale=as_bool(stale),
         generation=generation,
+        rendered_at=as_datetime(rendered_at),
     )
 
 
@@ -274,6 +297,8 @@ def for_request(request, stored):
     page = keys.current()
     if page is not None:
         page.story_pk = stored.pk
+        page.generation = stored.generation
         page.moment(stored.updated_at)
         page.moment(stored.published_at)
+        page.moment(stored.rendered_at)
     return stored.parts(request)
