@@ -341,3 +341,19 @@ def test_unpublished_stories_keep_no_render(seed_story):
     seed_story.status = Article.Status.UNPUBLISHED
     seed_story.save()
     assert not StoryRender.objects.filter(article=seed_story).exists()
+
+
+def test_refresh_pages_renews_every_page_after_a_template_deploy(client, two_stories, page_cache_log):
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    seed, other = two_stories
+    for url in (seed.get_absolute_url(), other.get_absolute_url(), "/"):
+        client.get(url)
+    out = StringIO()
+    call_command("refresh_pages", stdout=out)
+    assert page_cache_log(client, "/")[1] == "stale"
+    assert "Renewed every reader page" in out.getvalue()
+    call_command("refresh_pages", "--render", stdout=StringIO())
+    assert not StoryRender.objects.filter(stale=True).exists()

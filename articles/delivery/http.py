@@ -90,7 +90,10 @@ def patch_reader_cache_headers(request, response, expires_at=None):
     """Cache-Control, Surrogate-Control and Vary for a reader page (see the module docstring)."""
     if response.status_code not in (200, 304):
         return
-    patch_vary_headers(response, ["Cookie"])
+    if "Vary" in response:
+        patch_vary_headers(response, ["Cookie"])
+    else:
+        response["Vary"] = "Cookie"  # the usual case, without parsing
     if is_marked_private(response):
         return
     if is_private_request(request) or sets_cookies(request, response):
@@ -98,7 +101,11 @@ def patch_reader_cache_headers(request, response, expires_at=None):
         for name in ("xkey", "Surrogate-Key", "Cache-Tag"):
             del response[name]
     else:
-        patch_cache_control(response, public=True, max_age=_seconds_until(expires_at, settings.READER_MAX_AGE))
+        max_age = _seconds_until(expires_at, settings.READER_MAX_AGE)
+        if "Cache-Control" in response:
+            patch_cache_control(response, public=True, max_age=max_age)
+        else:
+            response["Cache-Control"] = f"public, max-age={max_age}"
         response["Surrogate-Control"] = f"max-age={_seconds_until(expires_at, settings.EDGE_MAX_AGE)}"
 
 
@@ -106,6 +113,8 @@ def conditional(request, response):
     """A 304 in place of ``response`` when the client's validators still match it."""
     if response.status_code != 200 or request.method not in ("GET", "HEAD"):
         return response
+    if "HTTP_IF_NONE_MATCH" not in request.META and "HTTP_IF_MODIFIED_SINCE" not in request.META:
+        return response  # nothing to compare: most requests
     last_modified = response.get("Last-Modified")
     if last_modified:
         from django.utils.http import parse_http_date_safe

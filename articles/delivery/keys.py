@@ -77,7 +77,7 @@ class PageKeys:
     # A story page: the story whose stored render the page shows, and that
     # render's generation; a page cache hit checks these instead of every key.
     story_pk: int | None = None
-    generation: int | None = None
+    generation: tuple | None = None
 
     def add(self, *keys):
         self.keys.update(keys)

@@ -212,6 +212,8 @@ class Stored:
     stale: bool | None
     generation: int | None
     rendered_at: datetime.datetime | None
+    # The row's publication time as the database gave it, for the page cache's check.
+    raw_published_at: object = None
 
     def usable(self):
         """Stored, fresh, and in the language and time zone of this request."""
@@ -273,6 +275,7 @@ def lookup(slug):
         stale=as_bool(stale),
         generation=generation,
         rendered_at=as_datetime(rendered_at),
+        raw_published_at=published_at,
     )
 
 
@@ -297,7 +300,8 @@ def for_request(request, stored):
     page = keys.current()
     if page is not None:
         page.story_pk = stored.pk
-        page.generation = stored.generation
+        # What page_cache.read_generation() must find for a stored copy of this page to be valid.
+        page.generation = (stored.generation, Article.Status.PUBLISHED.value, stored.raw_published_at)
         page.moment(stored.updated_at)
         page.moment(stored.published_at)
         page.moment(stored.rendered_at)
