@@ -49,3 +49,22 @@ def check_widget_kinds(app_configs, **kwargs):
             except FieldDoesNotExist:
                 errors.append(error(f"related {name!r} is not a relation of the widget.", "Fix 'related'."))
     return errors
+
+
+@checks.register()
+def check_purgers(app_configs, **kwargs):
+    """articles.E002: ARTICLES_PURGERS names an edge cache purger that cannot be made."""
+    from articles.conf import settings
+    from articles.delivery.purging import CONFIGURATION_ERRORS, load_purgers
+
+    try:
+        load_purgers(settings.PURGERS)
+    except CONFIGURATION_ERRORS as error:
+        return [
+            checks.Error(
+                f"ARTICLES_PURGERS cannot be loaded: {error}",
+                hint="Each entry is {'BACKEND': 'dotted.path.Purger', 'OPTIONS': {…}} (README: Edge cache).",
+                id="articles.E002",
+            )
+        ]
+    return []

@@ -67,6 +67,12 @@ DEFAULTS = {
     # get django-csp's CONTENT_SECURITY_POLICY. None: the admin gets
     # articles.content_security.ADMIN, everything else the site's policy.
     "CSP_AREAS": None,
+    # The edge caches (Varnish, Fastly, Cloudflare) that a committed change
+    # purges by key: a list shaped like CACHES, e.g.
+    # [{"BACKEND": "articles.delivery.purging.VarnishPurger",
+    #   "OPTIONS": {"urls": ["http://127.0.0.1:6081"], "secret": "…"}}].
+    # Empty: no edge cache, and articles.delivery.purging.purge() does nothing.
+    "PURGERS": [],
 }
 
 

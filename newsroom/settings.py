@@ -287,3 +287,20 @@ AXES_LOCKOUT_CALLABLE = "newsroom.lockout.locked_out"
 # pick a new address for every try.
 AXES_IPWARE_META_PRECEDENCE_ORDER = env_list("AXES_IPWARE_META_PRECEDENCE_ORDER", ["REMOTE_ADDR"])
 AXES_IPWARE_PROXY_COUNT = env_int("AXES_IPWARE_PROXY_COUNT", None)
+
+# --- Edge cache (Varnish) -----------------------------------------------------
+# Each committed change purges the pages that show what it changed from every
+# Varnish listed here (deploy/varnish/newsroom.vcl; README "Edge cache").
+# VARNISH_PURGE_URLS: comma-separated, one URL per Varnish instance, e.g.
+# http://127.0.0.1:6081. VARNISH_PURGE_SECRET: the VCL's purge token, sent
+# as X-Purge-Token. Fastly or Cloudflare: add their purgers to this list in
+# your own settings.
+VARNISH_PURGE_URLS = env_list("VARNISH_PURGE_URLS", [])
+ARTICLES_PURGERS = []
+if VARNISH_PURGE_URLS:
+    ARTICLES_PURGERS.append(
+        {
+            "BACKEND": "articles.delivery.purging.VarnishPurger",
+            "OPTIONS": {"urls": VARNISH_PURGE_URLS, "secret": os.environ.get("VARNISH_PURGE_SECRET") or None},
+        }
+    )
