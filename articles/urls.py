@@ -36,14 +36,14 @@ urlpatterns = [
     path("feeds/author/<nameslug:slug>/atom/", reader_page(feeds.AuthorAtomFeed()), name="author_feed_atom"),
     path(
         "sitemap.xml",
-        reader_page(sitemap_views.index, keys=SITEMAP_KEYS),
+        reader_page(sitemap_views.index, keys=SITEMAP_KEYS, scheduled=True),
         {"sitemaps": sitemaps.INDEX_SITEMAPS, "sitemap_url_name": "articles:sitemap"},
         name="sitemap_index",
     ),
     # Before the generic route below, which would also match "news".
     path(
         "sitemap-news.xml",
-        reader_page(sitemap_views.sitemap, keys=SITEMAP_KEYS),
+        reader_page(sitemap_views.sitemap, keys=SITEMAP_KEYS, scheduled=True),
         {
             "sitemaps": {"news": sitemaps.NewsSitemap},
             "section": "news",
@@ -53,7 +53,7 @@ urlpatterns = [
     ),
     path(
         "sitemap-<section>.xml",
-        reader_page(sitemap_views.sitemap, keys=SITEMAP_KEYS),
+        reader_page(sitemap_views.sitemap, keys=SITEMAP_KEYS, scheduled=True),
         {"sitemaps": sitemaps.SITEMAPS},
         name="sitemap",
     ),

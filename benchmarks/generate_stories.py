@@ -116,6 +116,7 @@ def generate(count=10_000, *, seed=None, batch_size=500, progress=True):
 
 def _batch(fake, rng, run, start, size, now, pools):
     from articles import models
+    from articles.delivery.changes import announce, story_keys
     from tests import factories
 
     sections, authors, tags, timelines, profiles = pools
@@ -165,6 +166,8 @@ def _batch(fake, rng, run, start, size, now, pools):
         (models.ProfileBlock, profile_blocks),
     ):
         model.objects.bulk_create(rows, batch_size=2000)
+    # bulk_create() sends no signal: say which stories (and so which lists) changed.
+    announce(*story_keys([story.pk for story in stories]))
 
 
 def setup_django():

@@ -102,9 +102,9 @@ class batched:
 
     def __exit__(self, *exc):
         if self.outer:
-            gathered = _batches.pop(self.using)
-            if gathered:
-                announce(*gathered, using=self.using)
+            # Nothing gathered: the batch wrote past the signals (bulk_create), so
+            # no one knows what it touched; renew everything rather than nothing.
+            announce(*_batches.pop(self.using), using=self.using)
 
 
 def _apply_logged(changed, using):

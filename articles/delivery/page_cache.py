@@ -35,6 +35,7 @@ from django.http import HttpResponse
 from django.utils import timezone, translation
 
 from articles.conf import settings
+from articles.delivery.fingerprint import fingerprint
 from articles.delivery.http import is_marked_private, render, sets_cookies, validator_headers
 from articles.delivery.resilient_cache import ReaderCache
 from articles.delivery.sql import as_datetime
@@ -55,7 +56,8 @@ def page_key(request):
     # whose host passed ALLOWED_HOSTS (rendering it builds absolute URLs), so
     # a spoofed host finds no entry. Validating here again costs every hit.
     host = request._get_raw_host()
-    address = f"{request.scheme}://{host}{request.get_full_path()}|{translation.get_language()}"
+    # The fingerprint: a deploy with other templates or settings starts afresh.
+    address = f"{request.scheme}://{host}{request.get_full_path()}|{translation.get_language()}|{fingerprint()}"
     return f"{KEY_PREFIX}:{hashlib.sha256(address.encode()).hexdigest()[:40]}"
 
 

@@ -31,16 +31,25 @@ def _story_of(page):
     return getattr(page, "story_pk", None)
 
 
-def reader_page(view=None, *, keys=(), page_cache_on=True):
+def reader_page(view=None, *, keys=(), page_cache_on=True, scheduled=False):
     """Page cache, validators, 304s and caching headers for a reader view.
 
     Usable as ``reader_page(view)``, ``@reader_page`` or
     ``reader_page(view, keys=[...], page_cache_on=False)`` (search: endless
-    addresses that would push stories out of the cache).
+    addresses that would push stories out of the cache). ``scheduled=True``
+    for a view that lists stories without saying so itself (Django's sitemap
+    views): the page then expires when the next scheduled story comes due.
     """
     if view is None:
-        return functools.partial(reader_page, keys=keys, page_cache_on=page_cache_on)
+        return functools.partial(reader_page, keys=keys, page_cache_on=page_cache_on, scheduled=scheduled)
     fixed = tuple(keys)
+    inner = view
+    if scheduled:
+
+        def inner(request, *args, **kwargs):
+            # Asked only when the page is rendered: a page cache hit does not pay for it.
+            delivery_keys.next_due()
+            return view(request, *args, **kwargs)
 
     @functools.wraps(view)
     def wrapper(request, *args, **kwargs):
@@ -54,9 +63,9 @@ def reader_page(view=None, *, keys=(), page_cache_on=True):
                 and not is_private_request(request)
             )
             if cacheable:
-                response = page_cache.serve(request, view, args, kwargs, page, _story_of)
+                response = page_cache.serve(request, inner, args, kwargs, page, _story_of)
             else:
-                response = render(view(request, *args, **kwargs))
+                response = render(inner(request, *args, **kwargs))
                 if response.status_code == 200:
                     for name, value in validator_headers(response, page, None).items():
                         response[name] = value

@@ -14,7 +14,9 @@ Parts are rendered without a request, so the two things that depend on one
 are left as placeholders and put in per request by :meth:`Stored.parts`:
 the origin of absolute URLs (canonical link, ``og:url``, JSON-LD; each host
 keeps its own) and the script prefix of every address (a site mounted
-under ``/news/``). They are rendered in ``LANGUAGE_CODE`` and the default
+under ``/news/``). Parts made with other templates or settings than this
+process has (``articles.delivery.fingerprint``: a deploy) are rendered again
+on their next read. They are rendered in ``LANGUAGE_CODE`` and the default
 time zone; a request in another language or time zone gets a live render.
 
 A render is stale when something it shows changed (``refresh`` marks it,
@@ -39,6 +41,7 @@ from django.utils.safestring import mark_safe
 
 from articles.conf import settings
 from articles.delivery import keys
+from articles.delivery.fingerprint import fingerprint
 from articles.delivery.sql import Prepared, as_bool, as_datetime, as_json
 from articles.models import Article, RenderDependency, StoryRender, TaggedArticle
 
@@ -52,6 +55,15 @@ class _RequestWithoutOrigin(HttpRequest):
 
     def get_host(self):
         return ORIGIN_HOST
+
+
+def _LAYOUT():
+    return (django_settings.LANGUAGE_CODE, django_settings.TIME_ZONE)
+
+
+def _in_layout():
+    """Is this request in the language and time zone stored renders are made in?"""
+    return (translation.get_language(), timezone.get_current_timezone_name()) == _LAYOUT()
 
 
 def _story_keys(article, related):
@@ -98,7 +110,7 @@ def render_parts(article, language=None, time_zone=None):
         set_script_prefix(prefix)
         done(token)
     return {
-        "language": language,
+        "fingerprint": fingerprint() if (language, time_zone) == _LAYOUT() else "",
         "title": article.seo_title or article.headline,
         "head": head,
         "content": content,
@@ -180,7 +192,7 @@ def _lookup_query(at, slug):
             "pk",
             "published_at",
             "updated_at",
-            "render__language",
+            "render__fingerprint",
             "render__title",
             "render__head",
             "render__content",
@@ -203,7 +215,7 @@ class Stored:
     pk: int
     published_at: datetime.datetime
     updated_at: datetime.datetime
-    language: str | None
+    fingerprint: str | None
     title: str | None
     head: str | None
     content: str | None
@@ -220,8 +232,8 @@ class Stored:
         return (
             self.stale is False
             and (self.expires_at is None or timezone.now() < self.expires_at)
-            and self.language == translation.get_language()
-            and timezone.get_current_timezone_name() == django_settings.TIME_ZONE
+            and self.fingerprint == fingerprint()
+            and _in_layout()
         )
 
     def parts(self, request):
@@ -252,7 +264,7 @@ def lookup(slug):
         pk,
         published_at,
         updated_at,
-        language,
+        made_with,
         title,
         head,
         content,
@@ -266,7 +278,7 @@ def lookup(slug):
         pk=pk,
         published_at=as_datetime(published_at),
         updated_at=as_datetime(updated_at),
-        language=language,
+        fingerprint=made_with,
         title=title,
         head=head,
         content=content,
@@ -282,11 +294,7 @@ def lookup(slug):
 def for_request(request, stored):
     """The parts of ``stored`` for this request: as stored if usable, else rendered now (and kept if possible)."""
     if not stored.usable():
-        in_layout = (
-            translation.get_language() == django_settings.LANGUAGE_CODE
-            and timezone.get_current_timezone_name() == django_settings.TIME_ZONE
-        )
-        if in_layout:
+        if _in_layout():
             parts = store(stored.pk, generation=stored.generation)
         else:
             article = _page_story(stored.pk)

@@ -56,7 +56,12 @@ class StoryRender(models.Model):
     article = models.OneToOneField(
         Article, verbose_name=_("article"), primary_key=True, on_delete=models.CASCADE, related_name="render"
     )
-    language = models.CharField(_("language"), max_length=15, blank=True)
+    fingerprint = models.CharField(
+        _("made with"),
+        max_length=64,
+        blank=True,
+        help_text=_("The templates and settings the parts were rendered with (articles.delivery.fingerprint)."),
+    )
     title = models.TextField(_("page title"), blank=True)
     head = models.TextField(_("head"), blank=True)
     content = models.TextField(_("content"), blank=True)

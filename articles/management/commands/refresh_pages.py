@@ -37,4 +37,6 @@ class Command(BaseCommand):
         except DatabaseError as error:
             raise CommandError(f"Could not renew the pages: {error}") from error
         stale = StoryRender.objects.using(using).filter(stale=True).count()
-        self.stdout.write(f"Renewed every reader page; {rendered} stories rendered now, {stale} left to render on read.")
+        self.stdout.write(
+            f"Renewed every reader page; {rendered} stories rendered now, {stale} left to render on read."
+        )
