@@ -357,3 +357,18 @@ def test_refresh_pages_renews_every_page_after_a_template_deploy(client, two_sto
     assert "Renewed every reader page" in out.getvalue()
     call_command("refresh_pages", "--render", stdout=StringIO())
     assert not StoryRender.objects.filter(stale=True).exists()
+
+
+def test_a_database_too_busy_to_keep_a_render_still_serves_the_page(client, seed_story, monkeypatch, caplog):
+    from django.db import OperationalError
+
+    StoryRender.objects.filter(article=seed_story).update(stale=True)
+
+    def locked(*args, **kwargs):
+        raise OperationalError("database is locked")
+
+    monkeypatch.setattr(story_render, "store", locked)
+    response = client.get(seed_story.get_absolute_url())
+    assert response.status_code == 200
+    assert "Tillerson" in response.content.decode()
+    assert "database is locked" in caplog.text

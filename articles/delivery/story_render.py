@@ -29,9 +29,10 @@ the request read, and every change moves the generation on.
 
 import dataclasses
 import datetime
+import logging
 
 from django.conf import settings as django_settings
-from django.db import router, transaction
+from django.db import DatabaseError, router, transaction
 from django.db.models import F, Min
 from django.http import HttpRequest
 from django.template.loader import render_to_string
@@ -44,6 +45,8 @@ from articles.delivery import keys
 from articles.delivery.fingerprint import fingerprint
 from articles.delivery.sql import Prepared, as_bool, as_datetime, as_json
 from articles.models import Article, RenderDependency, StoryRender, TaggedArticle
+
+logger = logging.getLogger(__name__)
 
 ORIGIN_HOST = "articles-origin.invalid"
 ORIGIN = f"http://{ORIGIN_HOST}"
@@ -295,7 +298,15 @@ def for_request(request, stored):
     """The parts of ``stored`` for this request: as stored if usable, else rendered now (and kept if possible)."""
     if not stored.usable():
         if _in_layout():
-            parts = store(stored.pk, generation=stored.generation)
+            try:
+                parts = store(stored.pk, generation=stored.generation)
+            except DatabaseError as error:
+                # Keeping the render is only an optimisation: a database too busy
+                # to take the write (SQLite's lock under an editor's long save)
+                # must not cost the reader the page.
+                logger.warning("Could not keep the render of story %s (%s); serving it unkept.", stored.pk, error)
+                article = _page_story(stored.pk)
+                parts = render_parts(article) if article else None
         else:
             article = _page_story(stored.pk)
             language, time_zone = translation.get_language(), timezone.get_current_timezone_name()
