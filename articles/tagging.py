@@ -157,8 +157,8 @@ def merge_story_tags(tags, into_name):
     """Give every story carrying one of ``tags`` the tag named ``into_name`` instead.
 
     A story that already carries it just loses the merged one. Rows are
-    saved one by one, so each change reaches the content version and the
-    story's pages. The merged tags stay (unused); delete them when done.
+    saved one by one, so each change reaches the story's pages and both
+    tags' lists (articles.delivery). The merged tags stay (unused); delete them when done.
     """
     into, _created = Tag.objects.get_or_create(name=into_name)
     rows = TaggedArticle.objects.filter(tag__in=tags).exclude(tag=into).select_related("tag")

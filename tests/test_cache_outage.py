@@ -95,7 +95,7 @@ def test_every_reader_page_answers_while_the_cache_fails(client, broken_cache, s
 def test_conditional_get_works_while_the_cache_fails(client, broken_cache, story_url, django_assert_num_queries):
     first = client.get(story_url)
     assert first.status_code == 200
-    with django_assert_num_queries(CACHED_PAGE_QUERIES):  # the content state decides; no rendering
+    with django_assert_num_queries(CACHED_PAGE_QUERIES):  # the stored render decides; no rendering
         response = client.get(story_url, headers={"if-none-match": first["ETag"]})
     assert response.status_code == 304
     assert response["ETag"] == first["ETag"]

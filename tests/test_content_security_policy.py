@@ -74,7 +74,7 @@ def test_not_found_pages_are_sent_the_strict_policy(client):
 @pytest.mark.django_db
 def test_a_story_from_the_page_cache_is_sent_the_same_policy(client, seed_story, django_assert_num_queries):
     first = client.get(seed_story.get_absolute_url())
-    with django_assert_num_queries(1):  # the content state only: a page-cache hit
+    with django_assert_num_queries(1):  # a page-cache hit: only its validity is read
         second = client.get(seed_story.get_absolute_url())
     assert directives(first) == directives(second) == READER
 

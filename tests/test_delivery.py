@@ -372,3 +372,16 @@ def test_a_database_too_busy_to_keep_a_render_still_serves_the_page(client, seed
     assert response.status_code == 200
     assert "Tillerson" in response.content.decode()
     assert "database is locked" in caplog.text
+
+
+def test_merging_tags_updates_both_tag_pages(client, seed_story):
+    from taggit.models import Tag
+
+    from articles.tagging import merge_story_tags
+
+    syria = reverse("articles:tag", kwargs={"slug": "syria"})
+    assert client.get(syria).status_code == 200
+    merge_story_tags(Tag.objects.filter(name="Syria"), "Syrian civil war")
+    assert client.get(syria).status_code == 404
+    merged = client.get(reverse("articles:tag", kwargs={"slug": "syrian-civil-war"}))
+    assert seed_story.slug in merged.content.decode()

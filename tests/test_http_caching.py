@@ -21,7 +21,7 @@ from tests.test_queries import ARTICLE_PAGE_QUERIES, ARTICLE_PAGE_UNCACHED_QUERI
 
 pytestmark = pytest.mark.django_db
 
-# The cache hit path: only the content state is read.
+# The cache hit path: only what decides whether the stored page is still valid is read.
 CACHED_PAGE_QUERIES = 1
 
 

@@ -213,12 +213,10 @@ def keys_for_change(sender, instance, *, created=False, raw=False, using=DEFAULT
         return {keys.article(instance.article_id), keys.STORIES}
     if sender is Byline:
         found = {keys.article(instance.article_id), keys.list_author(instance.author_id), keys.STORIES}
-        before = instance.__dict__.pop("_author_before_save", None)
-        if before is not None:
-            found.add(keys.list_author(before))
-        return found
+        return found | _left_list(sender, instance)
     if sender is TaggedArticle:
-        return {keys.article(instance.content_object_id), keys.list_tag(instance.tag_id), keys.STORIES}
+        found = {keys.article(instance.content_object_id), keys.list_tag(instance.tag_id), keys.STORIES}
+        return found | _left_list(sender, instance)
     if sender is Author:
         return {keys.author(instance.pk), keys.AUTHORS}
     if sender is Section:
@@ -261,12 +259,22 @@ def _on_tags_changed(sender, instance, action, pk_set=None, using=DEFAULT_DB_ALI
     announce(keys.article(instance.pk), keys.STORIES, *(keys.list_tag(pk) for pk in tag_pks), using=using)
 
 
-def _remember_byline_author(sender, instance, raw=False, using=DEFAULT_DB_ALIAS, **kwargs):
-    """A byline moved to another author leaves the first author's page: remember who that was."""
+# A row that moves to another story list's owner leaves that list: remember the owner it had.
+_MOVABLE = {"articles.byline": ("author_id", keys.list_author), "articles.taggedarticle": ("tag_id", keys.list_tag)}
+
+
+def _remember_list_owner(sender, instance, raw=False, using=DEFAULT_DB_ALIAS, **kwargs):
+    """A byline given to another author, a story tag merged into another tag: the first one's list changes too."""
+    field, _ = _MOVABLE[sender._meta.label_lower]
     if instance.pk is not None and not raw:
-        before = sender._base_manager.using(using).filter(pk=instance.pk).values_list("author_id", flat=True).first()
-        if before is not None and before != instance.author_id:
-            instance.__dict__["_author_before_save"] = before
+        before = sender._base_manager.using(using).filter(pk=instance.pk).values_list(field, flat=True).first()
+        if before is not None and before != getattr(instance, field):
+            instance.__dict__["_list_owner_before_save"] = before
+
+
+def _left_list(sender, instance):
+    before = instance.__dict__.pop("_list_owner_before_save", None)
+    return set() if before is None else {_MOVABLE[sender._meta.label_lower][1](before)}
 
 
 def watched_models():
@@ -281,11 +289,13 @@ def watched_models():
 
 
 def connect():
-    from articles.models import Article, Byline
+    from articles.models import Article, Byline, TaggedArticle
 
     for model in watched_models():
         uid = f"articles.delivery.{model._meta.label_lower}"
         post_save.connect(_on_save, sender=model, dispatch_uid=uid)
         post_delete.connect(_on_delete, sender=model, dispatch_uid=uid)
     m2m_changed.connect(_on_tags_changed, sender=Article.tags.through, dispatch_uid="articles.delivery.tags")
-    pre_save.connect(_remember_byline_author, sender=Byline, dispatch_uid="articles.delivery.byline_author")
+    for model in (Byline, TaggedArticle):
+        uid = f"articles.delivery.list_owner.{model._meta.label_lower}"
+        pre_save.connect(_remember_list_owner, sender=model, dispatch_uid=uid)
