@@ -146,6 +146,12 @@ def measure(args):
         for name, counts in log_counts.items():
             if name != "bare view":
                 print(f"  {name:<28} " + ", ".join(f"{count} {outcome}" for outcome, count in counts.items()))
+        # Figures for the wrong thing are worse than none: say so loudly.
+        if log_counts.get("story page, uncached", {}).get("hit"):
+            print("  WARNING: the uncached target was served from the page cache; its figures are not uncached")
+        hit_counts = log_counts.get("story page, page-cache hit", {})
+        if hit_counts.get("miss") or hit_counts.get("stale"):
+            print("  WARNING: the page-cache-hit target missed the cache; its figures are not all hits")
     else:
         print("(the page cache logs no hits/misses yet; a hit is recognised by its 1 query per request)")
 
