@@ -15,7 +15,6 @@ will change before the editor saves, and the message after it says what
 was restored and where the story stands.
 """
 
-
 from django import forms
 from django.contrib import messages
 from django.contrib.admin.utils import flatten_fieldsets, quote, unquote

@@ -40,14 +40,24 @@ DEFAULTS = {
     # Seconds browsers and shared caches may keep a reader page without
     # asking again (Cache-Control: max-age, anonymous readers only).
     "READER_MAX_AGE": 60,
-    # The cache alias (settings.CACHES) for rendered story pages; None turns
+    # The cache alias (settings.CACHES) for rendered reader pages; None turns
     # the page cache off.
     "PAGE_CACHE": "default",
-    # Upper bound on how long a rendered story page is kept. A change the
-    # content version sees replaces the page at once; this bounds the rest.
+    # Upper bound on how long a rendered reader page is kept. A change to
+    # what a page shows replaces it at once (articles.delivery); this bounds
+    # what no change announces.
     "PAGE_CACHE_SECONDS": 300,
+    # How long a shared cache in front of the site (Varnish, Fastly,
+    # Cloudflare) may keep a reader page (Surrogate-Control: max-age). Long:
+    # a change purges exactly the pages it touches (ARTICLES_PURGERS); this
+    # bounds only what no purge reaches (a purge that failed for good).
+    "EDGE_MAX_AGE": 86400,
+    # Stored story renders to render again in the request that saved a
+    # change (a widget placed in many stories); the others render on their
+    # next read. The story an editor saved is always among the first.
+    "RENDER_AT_SAVE": 20,
     # After the cache fails, how long each process serves pages without
-    # asking it (articles.resilient_cache). Without a pause every request
+    # asking it (articles.delivery.resilient_cache). Without a pause every request
     # during an outage would wait out a connection timeout first; 5 s keeps
     # that to one request per process every 5 s, and is short enough that
     # the page cache is back within seconds of the cache answering again.

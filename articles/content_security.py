@@ -25,7 +25,7 @@ against ``script-src``. So :data:`READER` starts from ``default-src 'none'``
 and allows only styles and images from ``'self'``. Keep it that way: no
 inline ``<script>``, ``<style>`` or ``style=""`` in a reader template. A
 nonce is no way round it there: the story page cache
-(``articles.page_cache``) and shared caches hand one rendered page, and so
+(``articles.delivery.page_cache``) and shared caches hand one rendered page, and so
 one nonce, to every reader.
 
 Over HTTPS (``request.is_secure()``, which honours

@@ -18,6 +18,7 @@ from django.utils.translation import gettext_lazy as _
 from taggit.models import Tag
 
 from articles.conf import settings
+from articles.delivery import keys as delivery_keys
 from articles.models import Article, Author, Section, tags_in_print
 
 DUBLIN_CORE = "http://purl.org/dc/elements/1.1/"
@@ -156,8 +157,17 @@ class LatestStoriesFeed(Feed):
     def stories(self, obj):
         return Article.objects.published()
 
+    def list_keys(self, obj):
+        """The feed's object and its list (``articles.delivery.keys``)."""
+        return [delivery_keys.LIST_HOME]
+
     def items(self, obj):
-        return self.stories(obj).with_page_relations().order_by("-published_at", "-pk")[: settings.FEED_SIZE]
+        items = list(self.stories(obj).with_page_relations().order_by("-published_at", "-pk")[: settings.FEED_SIZE])
+        delivery_keys.shows(*self.list_keys(obj))
+        delivery_keys.shows_stories(items)
+        delivery_keys.shows(*(delivery_keys.tag(tag.pk) for item in items for tag in item.tags.all()))
+        delivery_keys.next_due()
+        return items
 
     def item_title(self, item):
         return item.headline
@@ -196,6 +206,9 @@ class SectionFeed(LatestStoriesFeed):
     def stories(self, obj):
         return super().stories(obj).in_section(obj)
 
+    def list_keys(self, obj):
+        return [delivery_keys.section(obj.pk), delivery_keys.list_section(obj.pk)]
+
 
 class TagFeed(LatestStoriesFeed):
     def get_object(self, request, slug):
@@ -207,6 +220,9 @@ class TagFeed(LatestStoriesFeed):
 
     def stories(self, obj):
         return super().stories(obj).tagged(obj)
+
+    def list_keys(self, obj):
+        return [delivery_keys.tag(obj.pk), delivery_keys.list_tag(obj.pk)]
 
 
 class AuthorFeed(LatestStoriesFeed):
@@ -223,6 +239,9 @@ class AuthorFeed(LatestStoriesFeed):
 
     def stories(self, obj):
         return super().stories(obj).by_author(obj)
+
+    def list_keys(self, obj):
+        return [delivery_keys.author(obj.pk), delivery_keys.list_author(obj.pk)]
 
 
 class AtomMixin:

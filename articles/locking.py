@@ -21,7 +21,6 @@ from django.utils import formats, timezone
 from django.utils.translation import gettext_lazy as _
 
 from articles.models import Article
-from articles.signals import mark_content_changed
 
 TOKEN_FIELD = "version_token"
 
@@ -44,10 +43,10 @@ def save_if_unchanged(article, expected_updated_at=None, **changes):
     loaded with. One conditional UPDATE does check and write together, so two
     concurrent callers cannot both pass. Returns ``True`` when saved (the
     instance is updated to match), ``False`` when the row had changed or is
-    gone. It bypasses ``save()`` and its signals, like ``QuerySet.update()``,
-    so it moves the reader pages' content version itself (a story bulk
-    published or withdrawn must show on the home page and in related
-    stories at once, not when the page cache expires).
+    gone. It bypasses ``save()`` and its signals; ``ArticleQuerySet.update()``
+    announces the keys it touches (``articles.delivery.changes``), so a story
+    bulk published or withdrawn shows on the home page and in related
+    stories at once, not when the page cache expires.
     """
     if expected_updated_at is None:
         expected_updated_at = article.updated_at
@@ -55,7 +54,6 @@ def save_if_unchanged(article, expected_updated_at=None, **changes):
     changed = Article.objects.filter(pk=article.pk, updated_at=expected_updated_at).update(updated_at=now, **changes)
     if not changed:
         return False
-    mark_content_changed()
     for name, value in changes.items():
         setattr(article, name, value)
     article.updated_at = now

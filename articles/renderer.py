@@ -11,10 +11,13 @@ from django.utils.safestring import mark_safe
 from feincms3.renderer import RegionRenderer, template_renderer
 
 from articles import widgets
+from articles.delivery import keys
 from articles.models import PullQuote, RichText
 
 
 def _widget_context(plugin, context):
+    # The page shows this widget: its edits must reach the page (articles.delivery).
+    keys.shows(keys.widget(plugin.widget))
     return {"plugin": plugin, "widget": plugin.widget}
 
 

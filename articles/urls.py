@@ -3,23 +3,27 @@ from django.urls import path, re_path, register_converter
 
 from articles import feeds, preview, robots, sitemaps, views
 from articles.converters import NameSlugConverter
-from articles.http import reader_page, story_state
+from articles.delivery import keys
+from articles.delivery.pages import reader_page
 
 register_converter(NameSlugConverter, "nameslug")
 
 app_name = "articles"
 
+# Sitemaps list every story, section, topic and author in print.
+SITEMAP_KEYS = (keys.STORIES, keys.SECTIONS, keys.TAGS, keys.AUTHORS, keys.LIST_HOME)
+
 urlpatterns = [
     path("", reader_page(views.HomeView.as_view()), name="home"),
     re_path(
         r"^(?P<year>[0-9]{4})/(?P<month>[0-9]{2})/(?P<day>[0-9]{2})/(?P<slug>[-\w]+)/$",
-        reader_page(views.ArticleDetailView.as_view(), state=story_state, page_cache=True),
+        reader_page(views.ArticleDetailView.as_view()),
         name="article",
     ),
     path("section/<nameslug:slug>/", reader_page(views.SectionView.as_view()), name="section"),
     path("tag/<nameslug:slug>/", reader_page(views.TagView.as_view()), name="tag"),
     path("author/<nameslug:slug>/", reader_page(views.AuthorView.as_view()), name="author"),
-    path("search/", reader_page(views.SearchView.as_view()), name="search"),
+    path("search/", reader_page(views.SearchView.as_view(), page_cache_on=False), name="search"),
     path("preview/<int:pk>/", preview.StaffPreviewView.as_view(), name="preview"),
     path("preview/shared/<str:token>/", preview.SharedPreviewView.as_view(), name="shared_preview"),
     path("feeds/rss/", reader_page(feeds.LatestStoriesFeed()), name="feed_rss"),
@@ -32,14 +36,14 @@ urlpatterns = [
     path("feeds/author/<nameslug:slug>/atom/", reader_page(feeds.AuthorAtomFeed()), name="author_feed_atom"),
     path(
         "sitemap.xml",
-        reader_page(sitemap_views.index),
+        reader_page(sitemap_views.index, keys=SITEMAP_KEYS),
         {"sitemaps": sitemaps.INDEX_SITEMAPS, "sitemap_url_name": "articles:sitemap"},
         name="sitemap_index",
     ),
     # Before the generic route below, which would also match "news".
     path(
         "sitemap-news.xml",
-        reader_page(sitemap_views.sitemap),
+        reader_page(sitemap_views.sitemap, keys=SITEMAP_KEYS),
         {
             "sitemaps": {"news": sitemaps.NewsSitemap},
             "section": "news",
@@ -47,6 +51,11 @@ urlpatterns = [
         },
         name="news_sitemap",
     ),
-    path("sitemap-<section>.xml", reader_page(sitemap_views.sitemap), {"sitemaps": sitemaps.SITEMAPS}, name="sitemap"),
+    path(
+        "sitemap-<section>.xml",
+        reader_page(sitemap_views.sitemap, keys=SITEMAP_KEYS),
+        {"sitemaps": sitemaps.SITEMAPS},
+        name="sitemap",
+    ),
     path("robots.txt", robots.robots_txt, name="robots_txt"),
 ]

@@ -11,6 +11,7 @@ from django_filters.views import FilterView
 from taggit.models import Tag
 
 from articles.conf import settings
+from articles.delivery import keys, story_render
 from articles.filters import StoryFilter
 from articles.models import Article, Author, Section, TaggedArticle, tags_in_print
 from articles.renderer import body_regions
@@ -56,6 +57,11 @@ class ListingMixin:
 
     context_object_name = "articles"
     kept_params = ()
+    # The key of the list this page shows (articles.delivery.keys), if any.
+    list_key = None
+
+    def list_keys(self):
+        return [self.list_key] if self.list_key else []
 
     def get_paginate_by(self, queryset):
         return settings.PAGINATE_BY
@@ -84,6 +90,9 @@ class ListingMixin:
             links["next"] = self.page_url(page.next_page_number())
             links["next_absolute"] = self.page_url(page.next_page_number(), absolute=True)
         context["page_links"] = links
+        keys.shows(*self.list_keys())
+        keys.shows_stories(context.get(self.context_object_name) or [])
+        keys.next_due()
         # An empty list is nothing a search engine should keep.
         context.setdefault("noindex", page is None or not page.paginator.count)
         return context
@@ -93,6 +102,7 @@ class HomeView(ListingMixin, ListView):
     """The front page: the latest published stories, newest first; the first is the lead."""
 
     template_name = "articles/home.html"
+    list_key = keys.LIST_HOME
 
     def get_queryset(self):
         return Article.objects.for_reader().order_by("-published_at", "-pk")
@@ -120,6 +130,9 @@ class FeedObjectListView(ListingMixin, ListView):
     def filter_stories(self, queryset):
         raise NotImplementedError
 
+    def list_keys(self):
+        return [self.object_key(self.feed_object.pk), self.list_key_of(self.feed_object.pk)]
+
     def get_context_data(self, **kwargs):
         return super().get_context_data(feed_object=self.feed_object, **kwargs)
 
@@ -127,6 +140,8 @@ class FeedObjectListView(ListingMixin, ListView):
 class SectionView(FeedObjectListView):
     model = Section
     template_name = "articles/section.html"
+    object_key = staticmethod(keys.section)
+    list_key_of = staticmethod(keys.list_section)
 
     def filter_stories(self, queryset):
         return queryset.in_section(self.feed_object)
@@ -141,6 +156,8 @@ class TagView(FeedObjectListView):
 
     model = Tag
     template_name = "articles/tag.html"
+    object_key = staticmethod(keys.tag)
+    list_key_of = staticmethod(keys.list_tag)
 
     def get_feed_objects(self):
         return tags_in_print()
@@ -152,6 +169,8 @@ class TagView(FeedObjectListView):
 class AuthorView(FeedObjectListView):
     model = Author
     template_name = "articles/author.html"
+    object_key = staticmethod(keys.author)
+    list_key_of = staticmethod(keys.list_author)
 
     def filter_stories(self, queryset):
         # Any role: a photographer's page lists the stories with their pictures.
@@ -168,6 +187,11 @@ class SearchView(ListingMixin, FilterView):
 
     filterset_class = StoryFilter
     template_name = "articles/search.html"
+
+    def list_keys(self):
+        # Any story may match, and the form lists sections, topics and authors.
+        return [keys.STORIES, keys.SECTIONS, keys.TAGS, keys.AUTHORS]
+
     kept_params = tuple(StoryFilter.base_filters)
     page_missing = False
 
@@ -219,18 +243,14 @@ class StoryPageMixin:
 
 
 class ArticleDetailView(StoryPageMixin, DetailView):
-    """A story at its permanent, date-based address."""
+    """A story at its permanent, date-based address.
+
+    Readers get the parts rendered when the story was saved
+    (``articles.delivery.story_render``): one query, and the layout around them.
+    """
 
     def get_object(self, queryset=None):
-        try:
-            self.url_date = datetime.date(int(self.kwargs["year"]), int(self.kwargs["month"]), int(self.kwargs["day"]))
-        except ValueError as exc:
-            raise Http404("No such date.") from exc
-        queryset = Article.objects.for_reader().prefetch_related("corrections")
-        try:
-            return queryset.get(slug=self.kwargs["slug"])
-        except Article.DoesNotExist:
-            pass
+        queryset = Article.objects.for_reader()
         # A story whose slug changed after publication keeps its old address.
         redirect_to = queryset.filter(old_slugs__old_slug=self.kwargs["slug"]).first()
         if redirect_to is None:
@@ -238,8 +258,18 @@ class ArticleDetailView(StoryPageMixin, DetailView):
         return redirect_to
 
     def get(self, request, *args, **kwargs):
-        article = self.get_object()
-        if article.slug != self.kwargs["slug"] or timezone.localdate(article.published_at) != self.url_date:
+        try:
+            url_date = datetime.date(int(self.kwargs["year"]), int(self.kwargs["month"]), int(self.kwargs["day"]))
+        except ValueError as exc:
+            raise Http404("No such date.") from exc
+        stored = story_render.lookup(self.kwargs["slug"])
+        if stored is None:
+            return redirect(self.get_object(), permanent=True)
+        if timezone.localdate(stored.published_at) != url_date:
             # The story was re-dated since the link was shared; keep the link alive.
-            return redirect(article, permanent=True)
-        return self.render_story(article)
+            return redirect(Article.objects.get(pk=stored.pk), permanent=True)
+        parts = story_render.for_request(request, stored)
+        if parts is None:
+            raise Http404("No such story.")
+        self.object = None
+        return self.render_to_response({"stored": parts, "view": self})

@@ -156,7 +156,7 @@ def cache_from_url(url):
         # Short socket timeouts (seconds; redis-py waits 5 s by default, older
         # releases forever) so that a Redis that hangs rather than refuses
         # fails fast too: the page is then rendered without the cache
-        # (articles.resilient_cache). A query string on the URL overrides them,
+        # (articles.delivery.resilient_cache). A query string on the URL overrides them,
         # e.g. redis://cache.internal:6379/0?socket_timeout=2.
         return {
             "BACKEND": "django.core.cache.backends.redis.RedisCache",

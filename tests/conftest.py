@@ -104,3 +104,77 @@ def _empty_caches():
     for cache in caches.all(initialized_only=True):
         cache.clear()
     yield
+
+
+@pytest.fixture(autouse=True)
+def commits_as_in_production(request, monkeypatch):
+    """Run ``on_commit`` callbacks when the change would have committed outside the test.
+
+    Each test runs inside a transaction that is rolled back, so callbacks
+    registered by the code under test (``articles.delivery.changes`` renews
+    keys and refreshes stored renders after the commit) would never run: a
+    write at test level runs them at once, as in autocommit, and a write in
+    the code's own ``atomic()`` runs them when that block ends, as its
+    commit would. ``@pytest.mark.capture_on_commit`` leaves Django's
+    behaviour alone, for tests that capture the callbacks themselves.
+    """
+    if request.node.get_closest_marker("capture_on_commit"):
+        return
+    from django.db import transaction
+    from django.db.backends.base.base import BaseDatabaseWrapper
+
+    def only_test_atomics(connection):
+        return all(getattr(block, "_from_testcase", False) for block in connection.atomic_blocks)
+
+    def run(callbacks):
+        for _, func, robust in callbacks:
+            if robust:
+                try:
+                    func()
+                except Exception:  # as Django's robust callbacks: logged, not raised
+                    import logging
+
+                    logging.getLogger("django.db.backends.base").exception("on_commit callback failed")
+            else:
+                func()
+
+    original_on_commit = BaseDatabaseWrapper.on_commit
+
+    def on_commit(self, func, robust=False):
+        if self.in_atomic_block and only_test_atomics(self):
+            return run([(None, func, robust)])
+        return original_on_commit(self, func, robust)
+
+    original_exit = transaction.Atomic.__exit__
+
+    def exit_atomic(self, exc_type, exc_value, traceback):
+        connection = transaction.get_connection(self.using)
+        result = original_exit(self, exc_type, exc_value, traceback)
+        if (
+            exc_type is None
+            and connection.in_atomic_block
+            and only_test_atomics(connection)
+            and not connection.needs_rollback
+            and connection.run_on_commit
+        ):
+            callbacks, connection.run_on_commit = connection.run_on_commit, []
+            run(callbacks)
+        return result
+
+    monkeypatch.setattr(BaseDatabaseWrapper, "on_commit", on_commit)
+    monkeypatch.setattr(transaction.Atomic, "__exit__", exit_atomic)
+
+
+@pytest.fixture(autouse=True)
+def one_clock(monkeypatch):
+    """Tests run on one machine: no allowance for clocks that differ (``page_cache.CLOCK_SKEW``).
+
+    Otherwise a page of data made a moment ago would not be stored on its
+    first render, and every test would have to wait a second.
+    ``tests/test_delivery.py`` tests the allowance itself.
+    """
+    import datetime
+
+    from articles.delivery import page_cache
+
+    monkeypatch.setattr(page_cache, "CLOCK_SKEW", datetime.timedelta(0))

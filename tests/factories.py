@@ -177,3 +177,33 @@ class SlugRedirectFactory(factory.django.DjangoModelFactory):
 
     article = factory.SubFactory(ArticleFactory)
     old_slug = factory.Sequence(lambda n: f"old-address-{n}")
+
+
+class DeliveryKeyFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = models.DeliveryKey
+        django_get_or_create = ("key",)
+
+    key = factory.Sequence(lambda n: f"article-{n + 100000}")
+
+
+class StoryRenderFactory(factory.django.DjangoModelFactory):
+    """A stored render; saving a published story already makes one, so this gets or updates it."""
+
+    class Meta:
+        model = models.StoryRender
+        django_get_or_create = ("article",)
+
+    article = factory.SubFactory(ArticleFactory)
+    language = "en-gb"
+    title = factory.LazyAttribute(lambda o: o.article.headline)
+    stale = False
+
+
+class RenderDependencyFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = models.RenderDependency
+        django_get_or_create = ("render", "key")
+
+    render = factory.SubFactory(StoryRenderFactory)
+    key = factory.Sequence(lambda n: f"tag-{n}")

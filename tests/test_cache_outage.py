@@ -9,8 +9,8 @@ import uuid
 import pytest
 from django.core.cache import caches
 
-from articles import resilient_cache
-from articles.resilient_cache import CacheBreaker, ReaderCache
+from articles.delivery import resilient_cache
+from articles.delivery.resilient_cache import CacheBreaker, ReaderCache
 from newsroom.settings import cache_from_url
 from tests.cache_backends import CacheServerGone
 from tests.tcp_relay import TcpRelay
@@ -114,7 +114,7 @@ def test_an_outage_logs_one_warning_naming_the_cache_and_the_error(client, broke
     message = warning.getMessage()
     assert "'default'" in message
     assert "CacheServerGone: connection to the cache server was lost" in message
-    assert warning.name == "articles.resilient_cache"
+    assert warning.name == "articles.delivery.resilient_cache"
     assert warning.exc_info is None  # one line, no traceback
     assert not cache_log(caplog, logging.ERROR)
 

@@ -1,19 +1,23 @@
 """Reader pages cost a fixed number of queries, whatever the story holds."""
 
 import pytest
+from django.db import transaction
 
 from tests import factories
 
 pytestmark = pytest.mark.django_db
 
-# article + bylines/authors + tags + one per block type (rich text, pull
-# quote, timeline, profile) + timeline events + profile facts + corrections
-# + related stories + the content state (articles.http: ETag, Last-Modified,
-# page cache key)
-ARTICLE_PAGE_QUERIES = 12
-HOME_PAGE_QUERIES = 5  # content state + count + page of stories + bylines/authors + tags
+# A story page: the story with the parts stored when it was saved
+# (articles.delivery.story_render), nothing else; with the page cache on, the
+# render's generation stored with the page is what a later hit checks.
+ARTICLE_PAGE_QUERIES = 1
+# With the page cache off: the same one query.
+ARTICLE_PAGE_UNCACHED_QUERIES = 1
+# key versions + count + page of stories + bylines/authors + tags + the next scheduled story
+HOME_PAGE_QUERIES = 6
 
 
+@transaction.atomic  # one change, as an editor's admin save is: rendered once, after it
 def make_story(bylines=1, tags=1, widgets=0):
     article = factories.ArticleFactory()
     for n in range(bylines):
@@ -32,9 +36,9 @@ def make_story(bylines=1, tags=1, widgets=0):
 @pytest.mark.parametrize(
     ("small", "large"),
     [
-        ({"bylines": 1}, {"bylines": 5}),
-        ({"tags": 1}, {"tags": 20}),
-        ({"widgets": 0}, {"widgets": 4}),
+        ({"bylines": 1}, {"bylines": 30}),
+        ({"tags": 1}, {"tags": 30}),
+        ({"widgets": 0}, {"widgets": 30}),
     ],
 )
 def test_article_page_query_count_is_constant(client, django_assert_num_queries, small, large):
@@ -50,6 +54,18 @@ def test_seed_story_page_query_count(client, seed_story, django_assert_num_queri
         assert client.get(seed_story.get_absolute_url()).status_code == 200
 
 
+@pytest.mark.parametrize(
+    "shape", [{"bylines": 1, "tags": 1, "widgets": 0}, {"bylines": 30, "tags": 30, "widgets": 30}], ids=["1", "30"]
+)
+def test_uncached_story_page_costs_one_query_however_big(client, settings, django_assert_num_queries, shape):
+    """The issue's target is at most 4; the stored render makes it one, for 1 or 30 of everything."""
+    settings.ARTICLES_PAGE_CACHE = None
+    article = make_story(**shape)
+    for _ in range(2):  # the first read after the save and any later one cost the same
+        with django_assert_num_queries(ARTICLE_PAGE_UNCACHED_QUERIES):
+            assert client.get(article.get_absolute_url()).status_code == 200
+
+
 @pytest.mark.parametrize("stories", [1, 30])
 def test_home_page_query_count_is_constant(client, django_assert_num_queries, stories):
     for _ in range(stories):
@@ -59,7 +75,8 @@ def test_home_page_query_count_is_constant(client, django_assert_num_queries, st
 
 
 # Listing pages: the listed object + count + page of stories + bylines/authors + tags
-LISTING_PAGE_QUERIES = 6
+# + the next scheduled story + key versions
+LISTING_PAGE_QUERIES = 7
 # count + page + bylines/authors + tags, and one query per select the form
 # offers (sections, topics, authors)
 SEARCH_PAGE_QUERIES = 8
@@ -78,6 +95,7 @@ SHAPES = [
 def newsroom(settings):
     """Stories in one section, with one tag and one author in common, in any number."""
 
+    @transaction.atomic  # one change, rendered once after it (not once per row)
     def build(stories, bylines):
         settings.ARTICLES_PAGINATE_BY = 20  # 30 stories span two pages
         section = factories.SectionFactory(slug="world")
@@ -141,4 +159,4 @@ def test_article_page_query_count_with_related_stories(client, django_assert_num
     article = newsroom(stories, bylines)
     with django_assert_num_queries(ARTICLE_PAGE_QUERIES):
         response = client.get(article.get_absolute_url())
-    assert len(response.context["related_stories"]) == min(stories - 1, 4)
+    assert response.content.decode().count('class="related__item"') == min(stories - 1, 4)

@@ -477,6 +477,7 @@ def test_looking_at_a_revision_mutes_no_signal_and_announces_nothing(editor_clie
     assert publication(article)[2] == "live-address"
 
 
+@pytest.mark.capture_on_commit
 def test_content_changed_is_sent_once_the_change_is_committed(django_capture_on_commit_callbacks):
     announced = []
 

@@ -16,9 +16,11 @@ from articles.feeds import feed_urls
 from articles.models import (
     Article,
     Author,
-    ContentVersion,
+    DeliveryKey,
+    RenderDependency,
     RichText,
     Section,
+    StoryRender,
     tag_url,
 )
 from articles.richtext import sanitize_html
@@ -162,6 +164,7 @@ VECTORS = [
 WRITE_PATHS = ["save", "update", "loaddata"]
 
 # Fields no reader page shows at all: their values cannot reach a reader.
+DELIVERY_MODELS = {DeliveryKey, RenderDependency, StoryRender}
 NOT_SHOWN_TO_READERS = {"articles.author.email", "articles.author.social_handle"}
 # Which part of the page a block goes in: a block in an unknown region is
 # simply not shown, so it is tested one field at a time like a choice.
@@ -169,8 +172,8 @@ PLACEMENT_FIELDS = {"region"}
 
 
 def editor_models():
-    """The articles app's models an editor writes (not the cache's version row), plus taggit's Tag."""
-    models = [model for model in apps.get_app_config("articles").get_models() if model is not ContentVersion]
+    """The articles app's models an editor writes (not delivery's keys and renders), plus taggit's Tag."""
+    models = [model for model in apps.get_app_config("articles").get_models() if model not in DELIVERY_MODELS]
     return [*models, Tag]
 
 

@@ -8,8 +8,8 @@ from articles.models.articles import Article, ArticleQuerySet, TaggedArticle, ta
 from articles.models.authors import Author
 from articles.models.blocks import ArticlePlugin, PullQuote, RichText
 from articles.models.bylines import Byline
-from articles.models.content_version import ContentVersion
 from articles.models.corrections import Correction, SlugRedirect
+from articles.models.delivery import DeliveryKey, RenderDependency, StoryRender
 from articles.models.sections import Section
 from articles.widgets.profile import Profile, ProfileBlock, ProfileFact
 from articles.widgets.timeline import Timeline, TimelineBlock, TimelineEvent
@@ -20,15 +20,17 @@ __all__ = [
     "ArticleQuerySet",
     "Author",
     "Byline",
-    "ContentVersion",
     "Correction",
+    "DeliveryKey",
     "Profile",
     "ProfileBlock",
     "ProfileFact",
     "PullQuote",
+    "RenderDependency",
     "RichText",
     "Section",
     "SlugRedirect",
+    "StoryRender",
     "TaggedArticle",
     "Timeline",
     "TimelineBlock",

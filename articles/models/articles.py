@@ -21,6 +21,10 @@ from articles.weblinks import WebURLField, web_url_check
 UPDATE_GRACE = datetime.timedelta(minutes=5)
 
 
+# Columns no reader page shows: updating only these announces nothing.
+_NOT_SHOWN = {"preview_key", "updated_by", "created_by"}
+
+
 class ArticleQuerySet(models.QuerySet):
     def update(self, **kwargs):
         """``QuerySet.update()``, except that withdrawing stories revokes their preview links.
@@ -31,9 +35,20 @@ class ArticleQuerySet(models.QuerySet):
         ``save()``. The stories of one call share the new key; that is still
         safe, as a token also signs its story's id.
         """
+        from articles.delivery.changes import announce, story_keys
+
         if kwargs.get("status") == Article.Status.UNPUBLISHED and "preview_key" not in kwargs:
             kwargs["preview_key"] = uuid.uuid4()
-        return super().update(**kwargs)
+        if set(kwargs) <= _NOT_SHOWN:
+            return super().update(**kwargs)
+        # No signal reports an UPDATE: announce what readers see change, the lists
+        # the stories were in before (read first) and are in after.
+        with transaction.atomic(using=self.db):
+            pks = list(self.values_list("pk", flat=True))
+            touched = story_keys(pks, using=self.db)
+            count = super().update(**kwargs)
+            announce(*touched, *story_keys(pks, using=self.db), using=self.db)
+        return count
 
     def revoke_preview_links(self):
         """Give each story a new preview key; returns how many stories were changed.
@@ -66,6 +81,10 @@ class ArticleQuerySet(models.QuerySet):
         Drafts and stories in review have never been in print.
         """
         return self.filter(status__in=[Article.Status.PUBLISHED, Article.Status.UNPUBLISHED])
+
+    def scheduled(self, at=None):
+        """Published stories whose time has not come yet: they appear without a save."""
+        return self.filter(status=Article.Status.PUBLISHED, published_at__gt=at or timezone.now())
 
     def in_section(self, section):
         return self.filter(section=section)
@@ -217,6 +236,8 @@ class Article(Timestamped):
         using = kwargs.get("using")
         with transaction.atomic(using=using):
             stored = self._stored_row(using)
+            # What the story was, for post_save to tell which lists it left or joined (articles.delivery).
+            self.__dict__["_stored_before_save"] = stored
             self._remember_old_slug(stored)
             update_fields = kwargs.get("update_fields")
             writes_status = update_fields is None or "status" in update_fields
@@ -233,7 +254,7 @@ class Article(Timestamped):
             type(self)
             ._base_manager.using(using)
             .filter(pk=self.pk)
-            .values("slug", "status", "published_at", "preview_key")
+            .values("slug", "status", "published_at", "section_id", "preview_key")
             .first()
         )
 

@@ -1,13 +1,13 @@
 """Cache access for reader pages that a cache outage cannot turn into a reader outage.
 
-The app uses Django's cache only to go faster (``articles.page_cache``), so
+The app uses Django's cache only to go faster (``articles.delivery.page_cache``), so
 when the cache fails the right answer is always the one without it: a
 ``get`` is a miss, a ``set`` or ``delete`` did nothing, and the page is
 rendered as if there were no cache. :class:`ReaderCache` is that cache:
 ``ReaderCache(alias).get(key)`` and so on, in place of ``caches[alias]``.
 
 A failure opens a per-process circuit breaker for the alias: one warning
-goes to the log (``articles.resilient_cache``, naming the alias and the
+goes to the log (``articles.delivery.resilient_cache``, naming the alias and the
 error, without a traceback), and for ``ARTICLES_CACHE_BACKOFF_SECONDS`` the
 cache is not asked at all, so that during an outage requests do not each
 wait out a connection timeout and the log does not get a line per request.

@@ -1,0 +1,218 @@
+"""Rendered reader pages, valid while the versions of the keys they show are unchanged.
+
+An entry is stored per address (scheme, host, path and query string — a
+page's canonical link names the host) and language, and holds the page's
+bytes and headers, its keys with the versions they had, and when it
+changes by itself (``expires_at``: a scheduled story comes due). A request
+reads the entry from the cache and the current versions of its keys from
+the database in one query (``DeliveryKey``; for a story page the same
+query checks that the story is still visible, so a story withdrawn by any
+path, even raw SQL, is never served from here). All versions equal: the
+entry is served, no view runs. Any differ: the page is rendered again.
+
+Stored only when it cannot be stale: the versions stored with a page were
+read *before* it was rendered (the check of the entry it replaces), so a
+change that commits during the render leaves the entry already out of date.
+A page rendered with no entry to go by (its first render, or its keys
+changed) reads the versions after rendering, and is not stored if one of
+them changed since the request began (a change committed while it rendered;
+its keys are renewed just after the commit, ``articles.delivery.changes``).
+
+Only pages for requests without a session cookie or credentials are stored
+or served, and only 200s that set no cookie and are not marked private.
+The cache is ``caches[ARTICLES_PAGE_CACHE]`` reached through
+``ReaderCache``: when it fails, pages are rendered as if there were none.
+Hits and misses are logged at DEBUG ("hit", "miss", "stale") for benchmarks.
+"""
+
+import datetime
+import functools
+import hashlib
+import logging
+
+from django.db import connections, router
+from django.http import HttpResponse
+from django.utils import timezone, translation
+
+from articles.conf import settings
+from articles.delivery.http import is_marked_private, render, sets_cookies, validator_headers
+from articles.delivery.resilient_cache import ReaderCache
+from articles.delivery.sql import as_datetime
+
+logger = logging.getLogger(__name__)
+
+KEY_PREFIX = "articles.page"
+# Entries in an older layout are ignored, not misread.
+_FORMAT = 3
+# Clocks of the machines that save and render may differ by this much: a
+# first render is stored only if its keys last changed this long before it began.
+CLOCK_SKEW = datetime.timedelta(seconds=1)
+_VISIBLE = "!visible"
+
+
+def page_key(request):
+    # The host as sent, not validated: a page is only ever stored by a request
+    # whose host passed ALLOWED_HOSTS (rendering it builds absolute URLs), so
+    # a spoofed host finds no entry. Validating here again costs every hit.
+    host = request._get_raw_host()
+    address = f"{request.scheme}://{host}{request.get_full_path()}|{translation.get_language()}"
+    return f"{KEY_PREFIX}:{hashlib.sha256(address.encode()).hexdigest()[:40]}"
+
+
+@functools.cache
+def _versions_sql(alias, count, with_story, with_times):
+    from articles.models import Article, DeliveryKey
+
+    quote = connections[alias].ops.quote_name
+    placeholders = ", ".join(["%s"] * count)
+    times = f", {quote('changed_at')}" if with_times else ""
+    sql = (
+        f"SELECT {quote('key')}, {quote('version')}{times} "
+        f"FROM {quote(DeliveryKey._meta.db_table)} WHERE {quote('key')} IN ({placeholders})"
+    )
+    if with_story:
+        sql += (
+            f" UNION ALL SELECT %s, NULL{', NULL' if with_times else ''} FROM {quote(Article._meta.db_table)}"
+            f" WHERE {quote('id')} = %s AND {quote('status')} = %s AND {quote('published_at')} <= %s"
+        )
+    return sql
+
+
+def read_versions(page_keys, story_pk=None, with_times=False):
+    """``{key: version}`` for the keys that have changed at least once, and the story's visibility; one query.
+
+    ``visible`` is whether story ``story_pk`` is visible now, ``None`` when
+    not asked. ``with_times``: ``{key: (version, changed_at)}`` instead
+    (the hit path does without: parsing times costs more than the query).
+    """
+    from articles.models import Article, DeliveryKey
+
+    alias = router.db_for_read(DeliveryKey)
+    connection = connections[alias]
+    params = list(page_keys)
+    if story_pk is not None:
+        now = Article._meta.get_field("published_at").get_db_prep_value(timezone.now(), connection)
+        params += [_VISIBLE, story_pk, Article.Status.PUBLISHED, now]
+    with connection.cursor() as cursor:
+        cursor.execute(_versions_sql(alias, len(page_keys), story_pk is not None, with_times), params)
+        rows = cursor.fetchall()
+    visible = None if story_pk is None else any(row[0] == _VISIBLE for row in rows)
+    if with_times:
+        versions = {key: (str(version), as_datetime(changed_at)) for key, version, changed_at in rows}
+    else:
+        versions = {key: str(version) for key, version in rows}
+    versions.pop(_VISIBLE, None)
+    return versions, visible
+
+
+def _fingerprint(page_keys, versions):
+    return tuple(versions.get(key) for key in page_keys)
+
+
+def _storable(request, response):
+    return (
+        response.status_code == 200
+        and not response.streaming
+        and not is_marked_private(response)
+        and not sets_cookies(request, response)
+    )
+
+
+def _from_entry(entry):
+    response = HttpResponse(entry["content"], headers=entry["headers"])
+    response.articles_expires_at = entry["expires_at"]
+    return response
+
+
+@functools.cache
+def _generation_sql(alias):
+    from articles.models import Article, StoryRender
+
+    quote = connections[alias].ops.quote_name
+    render, story = quote(StoryRender._meta.db_table), quote(Article._meta.db_table)
+    return (
+        f"SELECT r.{quote('generation')}, a.{quote('status')}, a.{quote('published_at')} FROM {render} r"
+        f" INNER JOIN {story} a ON a.{quote('id')} = r.{quote('article_id')} WHERE r.{quote('article_id')} = %s"
+    )
+
+
+def read_generation(story_pk):
+    """``(generation, status, published_at)`` of a story's stored render and its row, as the database gives them.
+
+    A page stored while the story was visible is still valid while this is
+    unchanged: same render, still published, not re-dated (so still due).
+    Comparing the raw values spares converting times on every hit.
+    """
+    from articles.models import StoryRender
+
+    alias = router.db_for_read(StoryRender)
+    with connections[alias].cursor() as cursor:
+        cursor.execute(_generation_sql(alias), [story_pk])
+        return cursor.fetchone()
+
+
+def _is_fresh(entry):
+    if entry["expires_at"] is not None and timezone.now() >= entry["expires_at"]:
+        return False
+    if entry["generation"] is not None:
+        # A story page shows its stored render: every change to what it shows
+        # moves the render's generation on (articles.delivery.story_render).
+        return read_generation(entry["story"]) == entry["generation"]
+    versions, visible = read_versions(entry["keys"], entry["story"])
+    return visible is not False and _fingerprint(entry["keys"], versions) == entry["versions"]
+
+
+def serve(request, view, args, kwargs, page, story_pk_of):
+    """The page for an anonymous GET or HEAD: from the cache while valid, else rendered and stored.
+
+    ``page`` is the response's key collection (``articles.delivery.keys``);
+    ``story_pk_of(page)`` names the story whose visibility a hit must check.
+    """
+    started = timezone.now()
+    cache = ReaderCache(settings.PAGE_CACHE)
+    address = page_key(request)
+    entry = cache.get(address)
+    before = None  # versions read before rendering, for the entry's keys
+    if entry is not None and entry.get("format") == _FORMAT:
+        if _is_fresh(entry):
+            logger.debug("hit", extra={"path": request.path})
+            return _from_entry(entry)
+        logger.debug("stale", extra={"path": request.path})
+        if entry["generation"] is None:
+            # With the change times, for Last-Modified; before rendering (see the docstring).
+            before = (set(entry["keys"]), read_versions(entry["keys"], with_times=True)[0])
+    else:
+        logger.debug("miss", extra={"path": request.path})
+
+    response = render(view(request, *args, **kwargs))
+    if response.status_code != 200:
+        return response
+    page_keys = tuple(sorted(page.keys))
+    story = story_pk_of(page)
+    if page.generation is not None:
+        # The content and its generation came from one row in one query: consistent.
+        timed, safe = {}, True
+    elif before is not None and set(page_keys) <= before[0]:
+        timed, safe = before[1], True
+    else:
+        timed, _ = read_versions(page_keys, with_times=True)
+        safe = all(changed_at < started - CLOCK_SKEW for _, changed_at in timed.values())
+    versions = {key: version for key, (version, _) in timed.items()}
+    times = [changed_at for key, (_, changed_at) in timed.items() if key in page.keys]
+    headers = validator_headers(response, page, times)
+    for name, value in headers.items():
+        response[name] = value
+    response.articles_expires_at = page.expires_at
+    if safe and _storable(request, response):
+        entry = {
+            "format": _FORMAT,
+            "keys": page_keys,
+            "versions": _fingerprint(page_keys, versions),
+            "story": story,
+            "generation": page.generation,
+            "expires_at": page.expires_at,
+            "content": response.content,
+            "headers": list(response.headers.items()),
+        }
+        cache.set(address, entry, settings.PAGE_CACHE_SECONDS)
+    return response
