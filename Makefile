@@ -7,7 +7,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint install serve clean bench
+.PHONY: demo test lint install serve clean bench bench-day
 
 $(STAMP): pyproject.toml package-lock.json Makefile
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -36,6 +36,10 @@ test: $(STAMP)
 # The story page against a bare Django view, in-process (benchmarks/article_page.py --help).
 bench: $(STAMP)
 	$(PY) benchmarks/article_page.py $(BENCH_ARGS)
+
+# Reads of ~1,000 stories with Zipf popularity while an editor saves (benchmarks/realistic_day.py --help).
+bench-day: $(STAMP)
+	$(PY) benchmarks/realistic_day.py $(BENCH_ARGS)
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .

@@ -1,3 +1,4 @@
+import json
 import os
 import subprocess
 import sys
@@ -150,6 +151,28 @@ def test_proxy_ssl_header_is_read_as_a_header_name_and_value():
     result = production_setting("SECURE_PROXY_SSL_HEADER", SECURE_PROXY_SSL_HEADER="X-Forwarded-Proto: https")
     assert result.stdout.strip() == '["HTTP_X_FORWARDED_PROTO", "https"]'
     assert production_setting("SECURE_PROXY_SSL_HEADER").stdout.strip() == "null"
+
+
+def database_setting(**env):
+    result = production_setting("DATABASES['default']", **env)
+    assert result.returncode == 0, result.stderr
+    return json.loads(result.stdout)
+
+
+def test_database_connections_persist_and_are_health_checked_by_default():
+    # A connection per request costs more than a cached page; a persistent one
+    # the server has dropped must be replaced, not fail the request it is used for.
+    # The database named in the environment too, whichever engine that is.
+    for env in ({}, {"DATABASE_URL": "postgres://newsroom@db.internal:5432/newsroom"}):
+        database = database_setting(CONN_MAX_AGE="", **env)
+        assert database["CONN_MAX_AGE"] == 600
+        assert database["CONN_HEALTH_CHECKS"] is True
+
+
+def test_conn_max_age_from_the_environment_overrides_the_default():
+    assert database_setting(CONN_MAX_AGE="0")["CONN_MAX_AGE"] == 0
+    assert database_setting(CONN_MAX_AGE="60")["CONN_MAX_AGE"] == 60
+    assert database_setting(CONN_MAX_AGE="0")["CONN_HEALTH_CHECKS"] is True
 
 
 @pytest.mark.parametrize(
