@@ -3,6 +3,8 @@
 import datetime
 
 from django.conf import settings as django_settings
+from django.core.signals import setting_changed
+from django.dispatch import receiver
 
 DEFAULTS = {
     # Shown in page titles, feeds and structured data.
@@ -56,6 +58,11 @@ DEFAULTS = {
     # change (a widget placed in many stories); the others render on their
     # next read. The story an editor saved is always among the first.
     "RENDER_AT_SAVE": 20,
+    # Pages each process also keeps in its own memory, in front of the cache
+    # above (articles.delivery.page_cache): a hit then needs no round trip to
+    # a shared cache. Still checked against the database on every request.
+    # 0 turns it off.
+    "PAGE_CACHE_PROCESS_ENTRIES": 500,
     # After the cache fails, how long each process serves pages without
     # asking it (articles.delivery.resilient_cache). Without a pause every request
     # during an outage would wait out a connection timeout first; 5 s keeps
@@ -77,10 +84,32 @@ DEFAULTS = {
 
 
 class ArticlesSettings:
+    """``settings.NAME`` → ``ARTICLES_NAME`` or its default, remembered until settings change.
+
+    Reader requests read several of these; a missing Django setting costs an
+    exception each time it is looked up, so the answers are kept.
+    """
+
+    def __init__(self):
+        self._values = {}
+
     def __getattr__(self, name):
         if name not in DEFAULTS:
             raise AttributeError(f"Unknown articles setting: {name}")
-        return getattr(django_settings, f"ARTICLES_{name}", DEFAULTS[name])
+        try:
+            return self._values[name]
+        except KeyError:
+            value = self._values[name] = getattr(django_settings, f"ARTICLES_{name}", DEFAULTS[name])
+            return value
+
+    def reload(self):
+        self._values.clear()
 
 
 settings = ArticlesSettings()
+
+
+@receiver(setting_changed)
+def _reload(*, setting, **kwargs):
+    if setting.startswith("ARTICLES_"):
+        settings.reload()

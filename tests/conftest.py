@@ -101,8 +101,11 @@ def _empty_caches():
     """Each test starts with empty caches: a page cached by one test must not answer another's request."""
     from django.core.cache import caches
 
+    from articles.delivery.page_cache import process_copies
+
     for cache in caches.all(initialized_only=True):
         cache.clear()
+    process_copies.clear()
     yield
 
 

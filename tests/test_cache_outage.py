@@ -19,6 +19,12 @@ from tests.test_queries import ARTICLE_PAGE_QUERIES
 
 pytestmark = pytest.mark.django_db
 
+
+@pytest.fixture(autouse=True)
+def no_process_copies(settings):
+    """These tests are about the shared cache: keep pages out of the process's own copies."""
+    settings.ARTICLES_PAGE_CACHE_PROCESS_ENTRIES = 0
+
 HEADLINE = "US says it would consider working with Russia on"
 BACKOFF = 5  # ARTICLES_CACHE_BACKOFF_SECONDS' default
 

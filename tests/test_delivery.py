@@ -385,3 +385,32 @@ def test_merging_tags_updates_both_tag_pages(client, seed_story):
     assert client.get(syria).status_code == 404
     merged = client.get(reverse("articles:tag", kwargs={"slug": "syrian-civil-war"}))
     assert seed_story.slug in merged.content.decode()
+
+
+def test_a_process_takes_a_page_another_process_rendered_after_a_change(client, seed_story, page_cache_log):
+    url = seed_story.get_absolute_url()
+    client.get(url)
+    address = next(iter(page_cache.process_copies._pages))
+    before_the_change = page_cache.process_copies.get(address)
+    seed_story.headline = "US would work with Russia on Syria no-fly zones"
+    seed_story.save()
+    client.get(url)  # "another process" renders the new page into the shared cache…
+    page_cache.process_copies.put(address, before_the_change)  # …while this one holds the old copy
+    response, outcome = page_cache_log(client, url)
+    assert outcome == "hit"  # the shared cache's page, not a render
+    assert "US would work with Russia on Syria no-fly zones" in response.content.decode()
+    assert page_cache.process_copies.get(address) is not before_the_change
+
+
+def test_process_copies_keep_serving_fresh_pages_while_the_cache_is_down(client, seed_story, settings, page_cache_log):
+    url = seed_story.get_absolute_url()
+    client.get(url)
+    copies = dict(page_cache.process_copies._pages)
+    settings.CACHES = {**settings.CACHES, "broken": {"BACKEND": "tests.cache_backends.FlakyCache"}}
+    settings.ARTICLES_PAGE_CACHE = "broken"
+    page_cache.process_copies._pages.update(copies)  # changing the setting emptied them, as it should
+    assert page_cache_log(client, url)[1] == "hit"
+    seed_story.headline = "US would work with Russia on Syria no-fly zones"
+    seed_story.save()
+    response = client.get(url)
+    assert "US would work with Russia on Syria no-fly zones" in response.content.decode()

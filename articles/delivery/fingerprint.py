@@ -23,6 +23,8 @@ from django.template.utils import get_app_template_dirs
 from articles.conf import settings
 
 # The app settings whose values reader pages show.
+# Django's settings that change what the pages say or link to.
+_SEEN_DJANGO_SETTINGS = ("LANGUAGE_CODE", "TIME_ZONE", "USE_TZ", "STATIC_URL", "MEDIA_URL", "TEMPLATES")
 SHOWN_SETTINGS = ("PUBLICATION_NAME", "PUBLISHER_LOGO_URL", "PUBLICATION_LANGUAGE", "RELATED_COUNT", "PAGINATE_BY")
 
 
@@ -40,7 +42,7 @@ def fingerprint():
     digest = hashlib.sha256()
     for name in SHOWN_SETTINGS:
         digest.update(f"{name}={getattr(settings, name)!r}\n".encode())
-    for name in ("LANGUAGE_CODE", "TIME_ZONE", "USE_TZ", "STATIC_URL", "MEDIA_URL"):
+    for name in _SEEN_DJANGO_SETTINGS:
         digest.update(f"{name}={getattr(django_settings, name, None)!r}\n".encode())
     for directory in _template_dirs():
         for path in sorted(directory.rglob("*")):
@@ -51,5 +53,7 @@ def fingerprint():
 
 
 @receiver(setting_changed)
-def _forget(**kwargs):
-    fingerprint.cache_clear()
+def _forget(*, setting, **kwargs):
+    """Settings changed (tests): work the fingerprint out again if it covers that setting."""
+    if setting in _SEEN_DJANGO_SETTINGS or setting.removeprefix("ARTICLES_") in SHOWN_SETTINGS:
+        fingerprint.cache_clear()

@@ -14,6 +14,7 @@
   change finds the renders it makes stale with one indexed lookup.
 """
 
+import secrets
 import uuid
 
 from django.db import models
@@ -42,6 +43,12 @@ class DeliveryKey(models.Model):
 
     def __str__(self):
         return self.key
+
+
+def first_generation():
+    """A random start, so that a render made anew (a story withdrawn and published again)
+    never takes up a generation an old cached copy of its page was stored with."""
+    return secrets.randbits(62)
 
 
 class StoryRender(models.Model):
@@ -73,7 +80,7 @@ class StoryRender(models.Model):
         help_text=_("When a scheduled story will change the related stories shown; the render is stale from then."),
     )
     stale = models.BooleanField(_("stale"), default=True)
-    generation = models.PositiveBigIntegerField(_("generation"), default=0)
+    generation = models.PositiveBigIntegerField(_("generation"), default=first_generation)
     rendered_at = models.DateTimeField(_("rendered at"), null=True, blank=True)
 
     class Meta:
