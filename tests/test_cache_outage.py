@@ -25,6 +25,7 @@ def no_process_copies(settings):
     """These tests are about the shared cache: keep pages out of the process's own copies."""
     settings.ARTICLES_PAGE_CACHE_PROCESS_ENTRIES = 0
 
+
 HEADLINE = "US says it would consider working with Russia on"
 BACKOFF = 5  # ARTICLES_CACHE_BACKOFF_SECONDS' default
 

@@ -22,10 +22,19 @@ from django.template.utils import get_app_template_dirs
 
 from articles.conf import settings
 
-# The app settings whose values reader pages show.
 # Django's settings that change what the pages say or link to.
 _SEEN_DJANGO_SETTINGS = ("LANGUAGE_CODE", "TIME_ZONE", "USE_TZ", "STATIC_URL", "MEDIA_URL", "TEMPLATES")
-SHOWN_SETTINGS = ("PUBLICATION_NAME", "PUBLISHER_LOGO_URL", "PUBLICATION_LANGUAGE", "RELATED_COUNT", "PAGINATE_BY")
+# The app settings whose values reader pages show, in their bytes or their headers.
+SHOWN_SETTINGS = (
+    "PUBLICATION_NAME",
+    "PUBLISHER_LOGO_URL",
+    "PUBLICATION_LANGUAGE",
+    "RELATED_COUNT",
+    "PAGINATE_BY",
+    "FEED_SIZE",
+    "READER_MAX_AGE",
+    "EDGE_MAX_AGE",
+)
 
 
 def _template_dirs():

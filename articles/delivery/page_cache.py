@@ -25,6 +25,7 @@ The cache is ``caches[ARTICLES_PAGE_CACHE]`` reached through
 Hits and misses are logged at DEBUG ("hit", "miss", "stale") for benchmarks.
 """
 
+import collections
 import datetime
 import functools
 import hashlib
@@ -39,15 +40,25 @@ from django.utils import timezone, translation
 
 from articles.conf import settings
 from articles.delivery.fingerprint import fingerprint
-from articles.delivery.http import is_marked_private, render, sets_cookies, validator_headers
+from articles.delivery.http import (
+    is_marked_private,
+    patch_reader_cache_headers,
+    render,
+    sets_cookies,
+    validator_headers,
+)
 from articles.delivery.resilient_cache import ReaderCache
 from articles.delivery.sql import as_datetime
 
 logger = logging.getLogger(__name__)
 
+# How many requests each outcome had in this process: for benchmarks, which
+# should not have to turn DEBUG logging on (and pay for it) to count.
+outcomes = collections.Counter()
+
 KEY_PREFIX = "articles.page"
 # Entries in an older layout are ignored, not misread.
-_FORMAT = 3
+_FORMAT = 4
 # Clocks of the machines that save and render may differ by this much: a
 # first render is stored only if its keys last changed this long before it began.
 CLOCK_SKEW = datetime.timedelta(seconds=1)
@@ -126,6 +137,7 @@ def _storable(request, response):
 def _from_entry(entry):
     response = HttpResponse(entry["content"], headers=entry["headers"])
     response.articles_expires_at = entry["expires_at"]
+    response.articles_headers_complete = entry["complete"]
     return response
 
 
@@ -236,13 +248,16 @@ def serve(request, view, args, kwargs, page, story_pk_of):
     before = None  # versions read before rendering, for the entry's keys
     if _usable(entry):
         if fresh:
+            outcomes["hit"] += 1
             logger.debug("hit", extra={"path": request.path})
             return _from_entry(entry)
+        outcomes["stale"] += 1
         logger.debug("stale", extra={"path": request.path})
         if entry["generation"] is None:
             # With the change times, for Last-Modified; before rendering (see the docstring).
             before = (set(entry["keys"]), read_versions(entry["keys"], with_times=True)[0])
     else:
+        outcomes["miss"] += 1
         logger.debug("miss", extra={"path": request.path})
 
     response = render(view(request, *args, **kwargs))
@@ -265,6 +280,10 @@ def serve(request, view, args, kwargs, page, story_pk_of):
         response[name] = value
     response.articles_expires_at = page.expires_at
     if safe and _storable(request, response):
+        # The caching headers too, so that a hit serves the headers as they are:
+        # they depend only on settings (in the page key's fingerprint) and, for a
+        # page that changes by itself, on the time left (then patched per hit).
+        patch_reader_cache_headers(request, response, page.expires_at)
         entry = {
             "format": _FORMAT,
             "keys": page_keys,
@@ -274,6 +293,7 @@ def serve(request, view, args, kwargs, page, story_pk_of):
             "expires_at": page.expires_at,
             "content": response.content,
             "headers": list(response.headers.items()),
+            "complete": page.expires_at is None,
         }
         cache.set(address, entry, settings.PAGE_CACHE_SECONDS)
         process_copies.put(address, entry)

@@ -73,8 +73,10 @@ def reader_page(view=None, *, keys=(), page_cache_on=True, scheduled=False):
         finally:
             delivery_keys.done(token)
         expires_at = getattr(response, "articles_expires_at", None)
+        complete = getattr(response, "articles_headers_complete", False)
         response = conditional(request, response)
-        patch_reader_cache_headers(request, response, expires_at)
+        if not complete:
+            patch_reader_cache_headers(request, response, expires_at)
         return response
 
     return wrapper
