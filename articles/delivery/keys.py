@@ -28,41 +28,31 @@ AUTHORS = "authors"
 LIST_HOME = "list-home"
 
 
-def article(pk):
-    return f"article-{pk}"
+def _named(prefix, doc):
+    def key(pk):
+        return f"{prefix}-{pk}"
+
+    key.__name__ = key.__qualname__ = prefix.replace("-", "_")
+    key.__doc__ = doc
+    return key
 
 
-def author(pk):
-    return f"author-{pk}"
-
-
-def section(pk):
-    return f"section-{pk}"
-
-
-def tag(pk):
-    return f"tag-{pk}"
+article = _named("article", "A story: its own page, and its card in lists and related stories.")
+author = _named("author", "An author (person, desk or agency): their page and every byline naming them.")
+section = _named("section", "A section: its page and the stories that name it.")
+tag = _named("tag", "A tag (taggit's Tag): its page and the stories that show it.")
+list_section = _named("list-section", "Which stories a section lists, in which order.")
+list_tag = _named("list-tag", "Which stories carry a tag (its page, and related stories drawn from it).")
+list_author = _named("list-author", "Which stories an author has a byline on.")
 
 
 def widget(obj):
     """``widget-timeline-3``: the widget kind's model name and the widget's pk."""
-    return f"widget-{obj._meta.model_name}-{obj.pk}"
+    return widget_of(type(obj), obj.pk)
 
 
 def widget_of(model, pk):
     return f"widget-{model._meta.model_name}-{pk}"
-
-
-def list_section(pk):
-    return f"list-section-{pk}"
-
-
-def list_tag(pk):
-    return f"list-tag-{pk}"
-
-
-def list_author(pk):
-    return f"list-author-{pk}"
 
 
 @dataclasses.dataclass
