@@ -414,3 +414,24 @@ def test_process_copies_keep_serving_fresh_pages_while_the_cache_is_down(client,
     seed_story.save()
     response = client.get(url)
     assert "US would work with Russia on Syria no-fly zones" in response.content.decode()
+
+
+def test_a_batch_in_one_thread_does_not_hold_back_another_threads_changes(monkeypatch):
+    import threading
+
+    from django.db import connections
+
+    applied = []
+    monkeypatch.setattr(changes, "apply", lambda keys, using: applied.append(set(keys)))
+
+    def another_request():
+        changes.announce("author-1")
+        connections.close_all()
+
+    with changes.batched():
+        changes.announce("article-1")
+        thread = threading.Thread(target=another_request)
+        thread.start()
+        thread.join()
+        assert applied == [{"author-1"}]  # at once, not at the end of this batch
+    assert applied == [{"author-1"}, {"article-1"}]

@@ -35,6 +35,7 @@ announce what they touched themselves, the one documented way::
     announce()                           # no idea: everything (key "site")
 """
 
+import contextvars
 import logging
 
 from django.apps import apps
@@ -58,7 +59,7 @@ def announce(*changed, using=None):
 
     using = using or router.db_for_write(DeliveryKey)
     changed = set(changed) or {keys.SITE}
-    batch = _batches.get(using)
+    batch = (_batches.get() or {}).get(using)
     if batch is not None:
         batch.update(changed)
         return
@@ -82,7 +83,9 @@ def announce(*changed, using=None):
     pending[0].update(changed)
 
 
-_batches = {}
+# Per thread and task, not per process: another request's changes must not
+# wait for the end of an import running beside it.
+_batches = contextvars.ContextVar("articles_delivery_batches", default=None)
 
 
 class batched:
@@ -95,16 +98,19 @@ class batched:
         from articles.models import DeliveryKey
 
         self.using = self.using or router.db_for_write(DeliveryKey)
-        self.outer = self.using not in _batches
+        open_batches = _batches.get() or {}
+        self.outer = self.using not in open_batches
         if self.outer:
-            _batches[self.using] = set()
+            self.token = _batches.set({**open_batches, self.using: set()})
         return self
 
     def __exit__(self, *exc):
         if self.outer:
+            gathered = _batches.get()[self.using]
+            _batches.reset(self.token)
             # Nothing gathered: the batch wrote past the signals (bulk_create), so
             # no one knows what it touched; renew everything rather than nothing.
-            announce(*_batches.pop(self.using), using=self.using)
+            announce(*gathered, using=self.using)
 
 
 def _apply_logged(changed, using):
