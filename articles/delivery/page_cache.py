@@ -58,7 +58,7 @@ outcomes = collections.Counter()
 
 KEY_PREFIX = "articles.page"
 # Entries in an older layout are ignored, not misread.
-_FORMAT = 4
+_FORMAT = 5
 # Clocks of the machines that save and render may differ by this much: a
 # first render is stored only if its keys last changed this long before it began.
 CLOCK_SKEW = datetime.timedelta(seconds=1)
@@ -135,7 +135,11 @@ def _storable(request, response):
 
 
 def _from_entry(entry):
-    response = HttpResponse(entry["content"], headers=entry["headers"])
+    response = HttpResponse(entry["content"])
+    # The headers were checked when the page was stored: put them back as they
+    # were (ResponseHeaders keeps {lower-case name: (name, value)}) rather than
+    # validating each one again on every hit.
+    response.headers._store = dict(entry["headers"])
     response.articles_expires_at = entry["expires_at"]
     response.articles_headers_complete = entry["complete"]
     return response
@@ -232,11 +236,15 @@ def serve(request, view, args, kwargs, page, story_pk_of):
     ``page`` is the response's key collection (``articles.delivery.keys``);
     ``story_pk_of(page)`` names the story whose visibility a hit must check.
     """
-    started = timezone.now()
-    cache = ReaderCache(settings.PAGE_CACHE)
     address = page_key(request)
     entry = process_copies.get(address)
     fresh = _usable(entry) and _is_fresh(entry)
+    if fresh:
+        outcomes["hit"] += 1
+        logger.debug("hit", extra={"path": request.path})
+        return _from_entry(entry)
+    started = timezone.now()
+    cache = ReaderCache(settings.PAGE_CACHE)
     if not fresh:
         # Not here, or out of date here: another process may have stored it anew.
         shared = cache.get(address)
@@ -292,7 +300,7 @@ def serve(request, view, args, kwargs, page, story_pk_of):
             "generation": page.generation,
             "expires_at": page.expires_at,
             "content": response.content,
-            "headers": list(response.headers.items()),
+            "headers": dict(response.headers._store),
             "complete": page.expires_at is None,
         }
         cache.set(address, entry, settings.PAGE_CACHE_SECONDS)
