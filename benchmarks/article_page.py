@@ -142,7 +142,7 @@ def measure(args):
         print(f"  {name:<28} {ms:8.3f} ms/request  {queries:3d} queries/request{ratio}")
 
     if any(sum(counts.values()) for counts in log_counts.values()):
-        print("page cache's own log (articles.delivery.page_cache), measured requests:")
+        print("page cache's own tally (articles.delivery.page_cache.outcomes), measured requests:")
         for name, counts in log_counts.items():
             if name != "bare view":
                 print(f"  {name:<28} " + ", ".join(f"{count} {outcome}" for outcome, count in counts.items()))

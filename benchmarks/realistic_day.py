@@ -39,11 +39,11 @@ other in the same run):
   serves that read's exact bytes through the same middleware, timed
   alike; the ratio is mean story read ÷ mean bare read, from the same run.
 
-Hits and misses are counted from the page cache's own DEBUG log records
-("hit", "miss", "stale" on logger ``articles.delivery.page_cache``) when it
-writes them; otherwise a read that ran exactly one query counts as a hit
-(the page cache's content-state lookup; a miss renders the page, a dozen
-queries). The output says which.
+Hits and misses are counted from the page cache's own tally
+(``articles.delivery.page_cache.outcomes``: "hit", "miss", "stale"; the
+same outcomes it logs at DEBUG, without the cost of logging every read).
+Should the tally stay empty (the page cache turned off), a read that ran
+exactly one query counts as a hit instead. The output says which.
 
 After each interval the last story saved is read once more (not counted):
 the edit must be on the page, or the run stops — a fast page that is
@@ -250,7 +250,7 @@ def report(args, method, results):
     )
     print("  warm-up        every published story read once before each interval (not counted)")
     if method == "log":
-        print("  hits counted   from the page cache's log (articles.delivery.page_cache: hit / miss / stale)")
+        print("  hits counted   from the page cache's own tally (articles.delivery.page_cache.outcomes: hit / miss / stale)")
     else:
         print(
             "  hits counted   by queries: a read that ran exactly 1 query is a hit "
