@@ -435,3 +435,33 @@ def test_a_batch_in_one_thread_does_not_hold_back_another_threads_changes(monkey
         thread.join()
         assert applied == [{"author-1"}]  # at once, not at the end of this batch
     assert applied == [{"author-1"}, {"article-1"}]
+
+
+def test_an_admin_save_is_one_announcement_and_leaves_other_stories_cached(
+    editor_client, two_stories, monkeypatch, page_cache_log
+):
+    from django.test import Client
+
+    from articles.delivery import purging
+    from tests.forms import form_data
+
+    client = Client()  # a reader (editor_client is the signed-in test client)
+    seed, other = two_stories
+    client.get(seed.get_absolute_url())
+    client.get(other.get_absolute_url())
+    purged = []
+    monkeypatch.setattr(purging, "purge", lambda keys, using=None: purged.append(set(keys)))
+    url = reverse("admin:articles_article_change", args=[seed.pk])
+    data = form_data(editor_client.get(url).content.decode(), "article_form")
+    key = next(k for k, v in data.items() if k.endswith("-text") and "Mr Tillerson also said" in v)
+    data[key] = data[key].replace("had an obligation", "had a clear obligation")
+    data["headline"] = "US would work with Russia on Syria no-fly zones"
+    data["_save"] = "Save"
+    assert editor_client.post(url, data).status_code == 302
+
+    assert len(purged) == 1  # the story, its blocks, bylines and tags: one commit, one purge
+    assert {f"article-{seed.pk}", "stories"} <= purged[0]
+    assert f"article-{other.pk}" not in purged[0]
+    html = client.get(seed.get_absolute_url()).content.decode()
+    assert "had a clear obligation" in html and "US would work with Russia on Syria no-fly zones" in html
+    assert page_cache_log(client, other.get_absolute_url())[1] == "hit"
