@@ -250,9 +250,7 @@ def report(args, method, results):
     )
     print("  warm-up        every published story read once before each interval (not counted)")
     if method == "log":
-        print(
-            "  hits counted   from the page cache's own tally (articles.delivery.page_cache.outcomes: hit / miss / stale)"
-        )
+        print("  hits counted   from the page cache's tally (articles.delivery.page_cache.outcomes: hit/miss/stale)")
     else:
         print(
             "  hits counted   by queries: a read that ran exactly 1 query is a hit "

@@ -230,6 +230,12 @@ def _same_version(entry, other):
     return _usable(other) and all(entry[name] == other[name] for name in ("keys", "versions", "generation"))
 
 
+def _hit(request, entry):
+    outcomes["hit"] += 1
+    logger.debug("hit", extra={"path": request.path})
+    return _from_entry(entry)
+
+
 def serve(request, view, args, kwargs, page, story_pk_of):
     """The page for an anonymous GET or HEAD: from the cache while valid, else rendered and stored.
 
@@ -238,27 +244,19 @@ def serve(request, view, args, kwargs, page, story_pk_of):
     """
     address = page_key(request)
     entry = process_copies.get(address)
-    fresh = _usable(entry) and _is_fresh(entry)
-    if fresh:
-        outcomes["hit"] += 1
-        logger.debug("hit", extra={"path": request.path})
-        return _from_entry(entry)
+    if _usable(entry) and _is_fresh(entry):
+        return _hit(request, entry)
     started = timezone.now()
     cache = ReaderCache(settings.PAGE_CACHE)
-    if not fresh:
-        # Not here, or out of date here: another process may have stored it anew.
-        shared = cache.get(address)
-        if _usable(shared) and not _same_version(shared, entry):
-            entry = shared
-            fresh = _is_fresh(entry)
-            if fresh:
-                process_copies.put(address, entry)
+    # Not here, or out of date here: another process may have stored it anew.
+    shared = cache.get(address)
+    if _usable(shared) and not _same_version(shared, entry):
+        if _is_fresh(shared):
+            process_copies.put(address, shared)
+            return _hit(request, shared)
+        entry = shared
     before = None  # versions read before rendering, for the entry's keys
     if _usable(entry):
-        if fresh:
-            outcomes["hit"] += 1
-            logger.debug("hit", extra={"path": request.path})
-            return _from_entry(entry)
         outcomes["stale"] += 1
         logger.debug("stale", extra={"path": request.path})
         if entry["generation"] is None:
