@@ -63,6 +63,10 @@ class ListingMixin:
     def list_keys(self):
         return [self.list_key] if self.list_key else []
 
+    def scheduled_stories(self):
+        """This list's stories not yet due: the page changes when the first one is (None: any)."""
+        return None
+
     def get_paginate_by(self, queryset):
         return settings.PAGINATE_BY
 
@@ -92,7 +96,7 @@ class ListingMixin:
         context["page_links"] = links
         keys.shows(*self.list_keys())
         keys.shows_stories(context.get(self.context_object_name) or [])
-        keys.next_due()
+        keys.next_due(self.scheduled_stories())
         # An empty list is nothing a search engine should keep.
         context.setdefault("noindex", page is None or not page.paginator.count)
         return context
@@ -132,6 +136,9 @@ class FeedObjectListView(ListingMixin, ListView):
 
     def list_keys(self):
         return [self.object_key(self.feed_object.pk), self.list_key_of(self.feed_object.pk)]
+
+    def scheduled_stories(self):
+        return self.filter_stories(Article.objects.scheduled())
 
     def get_context_data(self, **kwargs):
         return super().get_context_data(feed_object=self.feed_object, **kwargs)

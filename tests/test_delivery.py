@@ -465,3 +465,24 @@ def test_an_admin_save_is_one_announcement_and_leaves_other_stories_cached(
     html = client.get(seed.get_absolute_url()).content.decode()
     assert "had a clear obligation" in html and "US would work with Russia on Syria no-fly zones" in html
     assert page_cache_log(client, other.get_absolute_url())[1] == "hit"
+
+
+def test_a_deleted_story_leaves_every_page_at_once(client, seed_story):
+    factories.ArticleFactory(headline="Another story keeps the lists from being empty")
+    pages = [page for page in _reader_pages(seed_story) if "/tag/" not in page]  # its tags go with it
+    for page in pages:
+        assert seed_story.slug in client.get(page).content.decode(), page
+    url = seed_story.get_absolute_url()
+    client.get(url)
+    Article.objects.get(pk=seed_story.pk).delete()
+    assert client.get(url).status_code == 404
+    for page in pages:
+        assert seed_story.slug not in client.get(page).content.decode(), page
+
+
+def test_a_story_scheduled_in_another_section_leaves_a_section_page_alone(client, seed_story):
+    politics = factories.SectionFactory(name="Politics", slug="politics")
+    factories.ArticleFactory(section=politics, published_at=timezone.now() + datetime.timedelta(minutes=10))
+    world = client.get(seed_story.section.get_absolute_url())
+    assert world["Cache-Control"] == "public, max-age=60"  # not shortened by the Politics story
+    assert int(client.get(politics.get_absolute_url())["Cache-Control"].split("max-age=")[1]) <= 600

@@ -191,7 +191,11 @@ def _article_keys(instance, created, raw, using):
     found.add(keys.STORIES)
     moved = created or raw or stored is None or any(stored[name] != getattr(instance, name) for name in _LISTED_BY)
     if moved:
+        # The rows as they are now, and the story's own section: a deleted story's
+        # row is gone by the time its post_delete comes (its tags and bylines
+        # announce their lists as they are deleted).
         found |= story_keys([instance.pk], using)
+        found.add(keys.list_section(instance.section_id))
         if stored is not None:
             found.add(keys.list_section(stored["section_id"]))
     return found

@@ -112,13 +112,20 @@ def changes_at(when):
         page.expires(when)
 
 
-def next_due():
-    """When the next scheduled story comes due (one indexed query); lists change then by themselves."""
+def next_due(scheduled=None):
+    """The page changes by itself when the first of ``scheduled`` comes due (one indexed query).
+
+    ``scheduled`` is the list's own stories not yet due (a section's, a
+    tag's), so that a story scheduled elsewhere leaves the page alone; by
+    default, any scheduled story.
+    """
     from django.db.models import Min
 
     from articles.models import Article
 
-    changes_at(Article.objects.scheduled().aggregate(due=Min("published_at"))["due"])
+    if scheduled is None:
+        scheduled = Article.objects.scheduled()
+    changes_at(scheduled.order_by().aggregate(due=Min("published_at"))["due"])
 
 
 def shows_stories(stories):
