@@ -257,9 +257,8 @@ class ArticleDetailView(StoryPageMixin, DetailView):
     """
 
     def get_object(self, queryset=None):
-        queryset = Article.objects.for_reader()
-        # A story whose slug changed after publication keeps its old address.
-        redirect_to = queryset.filter(old_slugs__old_slug=self.kwargs["slug"]).first()
+        """The story that had this slug before (it only redirects): a story's old address keeps working."""
+        redirect_to = Article.objects.published().filter(old_slugs__old_slug=self.kwargs["slug"]).first()
         if redirect_to is None:
             raise Http404("No such story.")
         return redirect_to

@@ -1,28 +1,34 @@
-"""Rendered reader pages, valid while the versions of the keys they show are unchanged.
+"""Rendered reader pages, served while nothing they show has changed.
 
 An entry is stored per address (scheme, host, path and query string — a
-page's canonical link names the host) and language, and holds the page's
-bytes and headers, its keys with the versions they had, and when it
-changes by itself (``expires_at``: a scheduled story comes due). A request
-reads the entry from the cache and the current versions of its keys from
-the database in one query (``DeliveryKey``; for a story page the same
-query checks that the story is still visible, so a story withdrawn by any
-path, even raw SQL, is never served from here). All versions equal: the
-entry is served, no view runs. Any differ: the page is rendered again.
+page's canonical link names the host), language and fingerprint of the
+templates and settings (``articles.delivery.fingerprint``), and holds the
+page's bytes and headers, what decides its validity, and when it changes
+by itself (``expires_at``: a scheduled story comes due). Each request
+checks that validity in the database, in one query:
 
-Stored only when it cannot be stale: the versions stored with a page were
-read *before* it was rendered (the check of the entry it replaces), so a
-change that commits during the render leaves the entry already out of date.
-A page rendered with no entry to go by (its first render, or its keys
-changed) reads the versions after rendering, and is not stored if one of
-them changed since the request began (a change committed while it rendered;
-its keys are renewed just after the commit, ``articles.delivery.changes``).
+- a story page shows its stored render (``articles.delivery.story_render``):
+  valid while the render's generation and the story's status and
+  publication time are what they were (:func:`read_generation`), so a story
+  withdrawn or re-dated by any path, even raw SQL, is never served from here;
+- any other page: valid while the versions of its keys (``DeliveryKey``)
+  are the ones it was rendered with (:func:`read_versions`).
 
-Only pages for requests without a session cookie or credentials are stored
-or served, and only 200s that set no cookie and are not marked private.
-The cache is ``caches[ARTICLES_PAGE_CACHE]`` reached through
-``ReaderCache``: when it fails, pages are rendered as if there were none.
-Hits and misses are logged at DEBUG ("hit", "miss", "stale") for benchmarks.
+Stored only when it cannot be stale. A story page's content and generation
+come from one row in one query. For other pages, the versions stored were
+read *before* rendering (the check of the entry it replaces), so a change
+that commits during the render leaves the entry already out of date; a page
+with no entry to go by (its first render, or its keys changed) reads the
+versions after rendering, and is not stored if one of them changed since
+the request began (its keys are renewed just after the commit,
+``articles.delivery.changes``).
+
+Each process keeps its latest pages (:data:`process_copies`) in front of
+``caches[ARTICLES_PAGE_CACHE]``, which is reached through ``ReaderCache``:
+when it fails, pages are rendered as if there were none. Only pages for
+requests without a session cookie or credentials are stored or served, and
+only 200s that set no cookie and are not marked private. Outcomes ("hit",
+"miss", "stale") are counted in :data:`outcomes` and logged at DEBUG.
 """
 
 import collections
@@ -62,7 +68,6 @@ _FORMAT = 5
 # Clocks of the machines that save and render may differ by this much: a
 # first render is stored only if its keys last changed this long before it began.
 CLOCK_SKEW = datetime.timedelta(seconds=1)
-_VISIBLE = "!visible"
 
 
 def page_key(request):
@@ -76,49 +81,33 @@ def page_key(request):
 
 
 @functools.cache
-def _versions_sql(alias, count, with_story, with_times):
-    from articles.models import Article, DeliveryKey
+def _versions_sql(alias, count, with_times):
+    from articles.models import DeliveryKey
 
     quote = connections[alias].ops.quote_name
     placeholders = ", ".join(["%s"] * count)
     times = f", {quote('changed_at')}" if with_times else ""
-    sql = (
+    return (
         f"SELECT {quote('key')}, {quote('version')}{times} "
         f"FROM {quote(DeliveryKey._meta.db_table)} WHERE {quote('key')} IN ({placeholders})"
     )
-    if with_story:
-        sql += (
-            f" UNION ALL SELECT %s, NULL{', NULL' if with_times else ''} FROM {quote(Article._meta.db_table)}"
-            f" WHERE {quote('id')} = %s AND {quote('status')} = %s AND {quote('published_at')} <= %s"
-        )
-    return sql
 
 
-def read_versions(page_keys, story_pk=None, with_times=False):
-    """``{key: version}`` for the keys that have changed at least once, and the story's visibility; one query.
+def read_versions(page_keys, with_times=False):
+    """``{key: version}`` for the keys that have changed at least once; one query.
 
-    ``visible`` is whether story ``story_pk`` is visible now, ``None`` when
-    not asked. ``with_times``: ``{key: (version, changed_at)}`` instead
-    (the hit path does without: parsing times costs more than the query).
+    ``with_times``: ``{key: (version, changed_at)}`` instead (the hit path
+    does without: parsing times costs more than the query).
     """
-    from articles.models import Article, DeliveryKey
+    from articles.models import DeliveryKey
 
     alias = router.db_for_read(DeliveryKey)
-    connection = connections[alias]
-    params = list(page_keys)
-    if story_pk is not None:
-        now = Article._meta.get_field("published_at").get_db_prep_value(timezone.now(), connection)
-        params += [_VISIBLE, story_pk, Article.Status.PUBLISHED, now]
-    with connection.cursor() as cursor:
-        cursor.execute(_versions_sql(alias, len(page_keys), story_pk is not None, with_times), params)
+    with connections[alias].cursor() as cursor:
+        cursor.execute(_versions_sql(alias, len(page_keys), with_times), list(page_keys))
         rows = cursor.fetchall()
-    visible = None if story_pk is None else any(row[0] == _VISIBLE for row in rows)
     if with_times:
-        versions = {key: (str(version), as_datetime(changed_at)) for key, version, changed_at in rows}
-    else:
-        versions = {key: str(version) for key, version in rows}
-    versions.pop(_VISIBLE, None)
-    return versions, visible
+        return {key: (str(version), as_datetime(changed_at)) for key, version, changed_at in rows}
+    return {key: str(version) for key, version in rows}
 
 
 def _fingerprint(page_keys, versions):
@@ -179,8 +168,7 @@ def _is_fresh(entry):
         # A story page shows its stored render: every change to what it shows
         # moves the render's generation on (articles.delivery.story_render).
         return read_generation(entry["story"]) == entry["generation"]
-    versions, visible = read_versions(entry["keys"], entry["story"])
-    return visible is not False and _fingerprint(entry["keys"], versions) == entry["versions"]
+    return _fingerprint(entry["keys"], read_versions(entry["keys"])) == entry["versions"]
 
 
 class _ProcessCopies:
@@ -236,11 +224,10 @@ def _hit(request, entry):
     return _from_entry(entry)
 
 
-def serve(request, view, args, kwargs, page, story_pk_of):
+def serve(request, view, args, kwargs, page):
     """The page for an anonymous GET or HEAD: from the cache while valid, else rendered and stored.
 
-    ``page`` is the response's key collection (``articles.delivery.keys``);
-    ``story_pk_of(page)`` names the story whose visibility a hit must check.
+    ``page`` is the response's collection of what it shows (``articles.delivery.keys``).
     """
     address = page_key(request)
     entry = process_copies.get(address)
@@ -261,7 +248,7 @@ def serve(request, view, args, kwargs, page, story_pk_of):
         logger.debug("stale", extra={"path": request.path})
         if entry["generation"] is None:
             # With the change times, for Last-Modified; before rendering (see the docstring).
-            before = (set(entry["keys"]), read_versions(entry["keys"], with_times=True)[0])
+            before = (set(entry["keys"]), read_versions(entry["keys"], with_times=True))
     else:
         outcomes["miss"] += 1
         logger.debug("miss", extra={"path": request.path})
@@ -270,14 +257,13 @@ def serve(request, view, args, kwargs, page, story_pk_of):
     if response.status_code != 200:
         return response
     page_keys = tuple(sorted(page.keys))
-    story = story_pk_of(page)
     if page.generation is not None:
         # The content and its generation came from one row in one query: consistent.
         timed, safe = {}, True
     elif before is not None and set(page_keys) <= before[0]:
         timed, safe = before[1], True
     else:
-        timed, _ = read_versions(page_keys, with_times=True)
+        timed = read_versions(page_keys, with_times=True)
         safe = all(changed_at < started - CLOCK_SKEW for _, changed_at in timed.values())
     versions = {key: version for key, (version, _) in timed.items()}
     times = [changed_at for key, (_, changed_at) in timed.items() if key in page.keys]
@@ -294,7 +280,7 @@ def serve(request, view, args, kwargs, page, story_pk_of):
             "format": _FORMAT,
             "keys": page_keys,
             "versions": _fingerprint(page_keys, versions),
-            "story": story,
+            "story": page.story_pk,
             "generation": page.generation,
             "expires_at": page.expires_at,
             "content": response.content,

@@ -27,10 +27,6 @@ from articles.delivery.http import (
 )
 
 
-def _story_of(page):
-    return getattr(page, "story_pk", None)
-
-
 def reader_page(view=None, *, keys=(), page_cache_on=True, scheduled=False):
     """Page cache, validators, 304s and caching headers for a reader view.
 
@@ -63,7 +59,7 @@ def reader_page(view=None, *, keys=(), page_cache_on=True, scheduled=False):
                 and not is_private_request(request)
             )
             if cacheable:
-                response = page_cache.serve(request, inner, args, kwargs, page, _story_of)
+                response = page_cache.serve(request, inner, args, kwargs, page)
             else:
                 response = render(inner(request, *args, **kwargs))
                 if response.status_code == 200:

@@ -60,13 +60,13 @@ class _RequestWithoutOrigin(HttpRequest):
         return ORIGIN_HOST
 
 
-def _LAYOUT():
+def _layout():
     return (django_settings.LANGUAGE_CODE, django_settings.TIME_ZONE)
 
 
 def _in_layout():
     """Is this request in the language and time zone stored renders are made in?"""
-    return (translation.get_language(), timezone.get_current_timezone_name()) == _LAYOUT()
+    return (translation.get_language(), timezone.get_current_timezone_name()) == _layout()
 
 
 def _story_keys(article, related):
@@ -113,7 +113,7 @@ def render_parts(article, language=None, time_zone=None):
         set_script_prefix(prefix)
         done(token)
     return {
-        "fingerprint": fingerprint() if (language, time_zone) == _LAYOUT() else "",
+        "fingerprint": fingerprint() if (language, time_zone) == _layout() else "",
         "title": article.seo_title or article.headline,
         "head": head,
         "content": content,
