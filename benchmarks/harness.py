@@ -30,11 +30,12 @@ BARE_PATH = "/__bench__/bare/"
 
 
 def environ(path):
+    path, _, query = path.partition("?")
     return {
         "REQUEST_METHOD": "GET",
         "SCRIPT_NAME": "",
         "PATH_INFO": path,
-        "QUERY_STRING": "",
+        "QUERY_STRING": query,
         "SERVER_NAME": "localhost",
         "SERVER_PORT": "80",
         "SERVER_PROTOCOL": "HTTP/1.1",
@@ -53,14 +54,14 @@ def environ(path):
     }
 
 
-def call(app, path):
-    """One request through the WSGI handler; the status line and the body."""
+def call(app, path, **extra):
+    """One request through the WSGI handler (``extra``: more environ, e.g. a cookie); the status line and the body."""
     status = []
 
     def start_response(line, headers, exc_info=None):
         status.append(line)
 
-    result = app(environ(path), start_response)
+    result = app({**environ(path), **extra}, start_response)
     try:
         body = b"".join(result)
     finally:

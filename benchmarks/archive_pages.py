@@ -1,0 +1,329 @@
+"""Do reader pages, search and the admin stay flat as the archive grows? p50/p95 per page and size.
+
+    .venv/bin/python benchmarks/archive_pages.py \\
+        --database postgres://postgres@127.0.0.1:5432/archive_1k \\
+        --database postgres://postgres@127.0.0.1:5432/archive_100k \\
+        --database postgres://postgres@127.0.0.1:5432/archive_1m
+
+Each ``--database`` names an archive already built (``benchmarks/build_archive.py``
+builds them; this script never creates, fills or drops one, and writes to
+it only a staff account for the admin and, if missing, the seed story).
+The first one is the baseline the others are compared with.
+
+One worker process per database (the project's own settings, ``DEBUG``
+off, ``CONN_MAX_AGE`` and ``CACHE_URL`` as the environment says) calls
+Django's WSGI handler in-process, as ``article_page.py`` does. The workers
+take turns, page by page and round by round, so that the machine's noise
+falls on every archive size alike, and report each request's time; the
+parent prints p50 and p95, the queries per request and the ratio of each
+p95 to the baseline's, against the issue's targets (within 1.5x of the
+baseline and under 100 ms; reader search under 50 ms).
+
+The page cache is turned off for the measured requests
+(``ARTICLES_PAGE_CACHE=None``): a page-cache hit costs the same whatever
+the archive's size (``article_page.py`` measures hits), while the first
+request after every save, and every search, does the work measured here.
+So these figures are the worst a reader waits, not the usual.
+
+The pages are found in each archive the same way: the section with the
+most stories, the tag on most stories, the author with most bylines, the
+newest story, the first full month's story sitemap; search for a rare
+word (``Tillerson``: the seed story only), the word most frequent in a
+sample of headlines, a phrase from a sampled headline, and that common
+word with section and tag filters.
+"""
+
+import argparse
+import collections
+import json
+import os
+import re
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+if __package__ in (None, ""):
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from benchmarks import harness
+
+MAX_RATIO = 1.5
+MAX_MS = 100
+SEARCH_MAX_MS = 50
+STAFF_USERNAME = "archive-benchmark"
+RARE_WORD = "Tillerson"
+# Words too short or too common in English to tell anything (a search for
+# them is mostly a stop word).
+_SKIP = {"the", "and", "for", "with", "that", "this", "from", "into", "over", "about", "their", "they"}
+
+
+# ---------------------------------------------------------------- worker
+
+
+def _setup(url):
+    os.environ.update(
+        {
+            "DJANGO_SETTINGS_MODULE": "benchmarks.settings",
+            "SECRET_KEY": "benchmark-only-not-a-secret",
+            "DEBUG": "0",
+            "ALLOWED_HOSTS": "localhost",
+            "DATABASE_URL": url,
+        }
+    )
+    import django
+
+    django.setup()
+
+
+def _common_word(headlines):
+    words = collections.Counter(
+        word.lower() for headline in headlines for word in re.findall(r"[A-Za-z]{4,}", headline)
+    )
+    for word, _count in words.most_common():
+        if word not in _SKIP:
+            return word
+    return "news"
+
+
+def _story_part(app, cookie=None):
+    """A story sitemap part from the index: the second one listed (a full month, not the current one)."""
+    status, body = harness.call(app, "/sitemap.xml")
+    parts = re.findall(r"<loc>https?://[^/<]+(/[^<]*sitemap-stor[^<]*)</loc>", body.decode())
+    if not parts:
+        return None
+    return parts[1] if len(parts) > 1 else parts[0]
+
+
+def targets(app):
+    """(name, path, needs staff) for every page measured, found in this archive."""
+    from urllib.parse import urlencode
+
+    from django.db.models import Count
+    from taggit.models import Tag
+
+    from articles.models import Article, Author, Byline, Section, TaggedArticle
+
+    published = Article.objects.published()
+    newest = published.order_by("-published_at", "-pk").first()
+    section = Section.objects.annotate(stories=Count("articles")).order_by("-stories", "pk").first()
+    top_tag = TaggedArticle.objects.values("tag").annotate(n=Count("pk")).order_by("-n", "tag")[0]["tag"]
+    tag = Tag.objects.get(pk=top_tag)
+    top_author = Byline.objects.values("author").annotate(n=Count("pk")).order_by("-n", "author")[0]["author"]
+    author = Author.objects.get(pk=top_author)
+    sample = list(published.order_by("pk").values_list("headline", flat=True)[:200])
+    common = _common_word(sample)
+    phrase_words = re.findall(r"[A-Za-z]+", sample[len(sample) // 2] if sample else "no-fly zones")[:2]
+    phrase = '"' + " ".join(phrase_words) + '"'
+
+    def search(**params):
+        return "/search/?" + urlencode(params)
+
+    found = [
+        ("home", "/", False),
+        ("story page", newest.get_absolute_url(), False),
+        ("section, page 1", f"/section/{section.slug}/", False),
+        ("section, page 50", f"/section/{section.slug}/?page=50", False),
+        ("most-used tag", f"/tag/{tag.slug}/", False),
+        ("most prolific author", f"/author/{author.slug}/", False),
+        ("search: rare word", search(q=RARE_WORD), False),
+        (f"search: common word ({common})", search(q=common), False),
+        (f"search: phrase {phrase}", search(q=phrase), False),
+        ("search: common word, section + tag", search(q=common, section=section.slug, tag=tag.slug), False),
+        ("feed: RSS", "/feeds/rss/", False),
+        ("feed: Atom", "/feeds/atom/", False),
+        ("feed: section RSS", f"/feeds/section/{section.slug}/rss/", False),
+        ("feed: tag RSS", f"/feeds/tag/{tag.slug}/rss/", False),
+        ("feed: author Atom", f"/feeds/author/{author.slug}/atom/", False),
+        ("sitemap index", "/sitemap.xml", False),
+        ("admin changelist, search", "/admin/articles/article/?" + urlencode({"q": common}), True),
+    ]
+    part = _story_part(app)
+    if part:
+        found.insert(-1, ("story sitemap part", part, False))
+    return found
+
+
+def _staff_cookie():
+    from django.contrib.auth import get_user_model
+    from django.test import Client
+
+    user, _created = get_user_model().objects.get_or_create(
+        username=STAFF_USERNAME, defaults={"is_staff": True, "is_superuser": True}
+    )
+    client = Client()
+    client.force_login(user)
+    return "; ".join(f"{name}={morsel.value}" for name, morsel in client.cookies.items())
+
+
+def worker(url):
+    """Serve the parent's commands on stdin: one JSON line in, one JSON line out."""
+    _setup(url)
+    from django.core.handlers.wsgi import WSGIHandler
+    from django.core.management import call_command
+    from django.db import connection
+    from django.test.utils import override_settings
+
+    from articles.models import Article
+
+    if not Article.objects.filter(slug=harness.SEED_SLUG).exists():
+        call_command("loaddata", "syria-no-fly-zones", verbosity=0)
+    app = WSGIHandler()
+    cookie = _staff_cookie()
+    found = {name: (path, staff) for name, path, staff in targets(app)}
+    out = sys.stdout
+    out.write(json.dumps({"targets": list(found), "conditions": harness.conditions()}) + "\n")
+    out.flush()
+    for line in sys.stdin:
+        command = json.loads(line)
+        path, staff = found[command["target"]]
+        extra = {"HTTP_COOKIE": cookie} if staff else {}
+        with override_settings(ARTICLES_PAGE_CACHE=None):
+            if command["op"] == "run":
+                times = []
+                for _ in range(command["count"]):
+                    start = time.perf_counter()
+                    harness.call(app, path, **extra)
+                    times.append((time.perf_counter() - start) * 1000)
+                reply = {"times": times}
+            else:  # "check": status, size and queries of one request
+                counter = harness.QueryCounter()
+                with connection.execute_wrapper(counter):
+                    status, body = harness.call(app, path, **extra)
+                reply = {"status": status, "bytes": len(body), "queries": counter.count, "path": path}
+        out.write(json.dumps(reply) + "\n")
+        out.flush()
+
+
+# ---------------------------------------------------------------- parent
+
+
+class Worker:
+    def __init__(self, url):
+        self.url = url
+        self.process = subprocess.Popen(
+            [sys.executable, __file__, "--worker", url],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            text=True,
+        )
+        hello = json.loads(self.process.stdout.readline() or "{}")
+        if "targets" not in hello:
+            sys.exit(f"archive_pages: the worker for {harness._without_password(url)} did not start")
+        self.targets = hello["targets"]
+        self.conditions = hello["conditions"]
+
+    def ask(self, **command):
+        self.process.stdin.write(json.dumps(command) + "\n")
+        self.process.stdin.flush()
+        return json.loads(self.process.stdout.readline())
+
+    def close(self):
+        self.process.stdin.close()
+        self.process.wait()
+
+
+def _percentile(times, fraction):
+    ordered = sorted(times)
+    return ordered[min(len(ordered) - 1, int(round(fraction * (len(ordered) - 1))))]
+
+
+def _name_of(target):
+    # Search targets carry their word in the name, which differs by archive.
+    return re.sub(r" \(.*\)| \".*\"", "", target)
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--database", action="append", default=[], help="an archive's URL; the first is the baseline")
+    parser.add_argument("--requests", type=int, default=60, help="measured requests per page and archive (default 60)")
+    parser.add_argument("--rounds", type=int, default=6, help="turns the archives take (default 6)")
+    parser.add_argument("--warmup", type=int, default=3, help="unmeasured requests per page first (default 3)")
+    parser.add_argument("--worker", help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+    if args.worker:
+        worker(args.worker)
+        return
+    if not args.database:
+        parser.error("name at least one archive with --database")
+
+    workers = [Worker(url) for url in args.database]
+    try:
+        measure(workers, args)
+    finally:
+        for each in workers:
+            each.close()
+
+
+def measure(workers, args):
+    names = [_name_of(target) for target in workers[0].targets]
+    by_name = [{_name_of(target): target for target in each.targets} for each in workers]
+    checks = [{} for _ in workers]
+    for index, each in enumerate(workers):
+        for name in names:
+            target = by_name[index].get(name)
+            if target is None:
+                continue
+            each.ask(op="run", target=target, count=args.warmup)
+            checks[index][name] = each.ask(op="check", target=target)
+
+    times = [collections.defaultdict(list) for _ in workers]
+    per_round = max(1, args.requests // args.rounds)
+    for turn in range(args.rounds):
+        for name in names:
+            order = list(range(len(workers)))
+            shift = turn % len(order)
+            for index in order[shift:] + order[:shift]:
+                target = by_name[index].get(name)
+                if target is not None:
+                    times[index][name] += workers[index].ask(op="run", target=target, count=per_round)["times"]
+
+    print("Reader pages, search and the admin by archive size: in-process WSGI, page cache off, interleaved")
+    for index, each in enumerate(workers):
+        label = "baseline" if index == 0 else f"archive {index + 1}"
+        print(f"{label}: {harness._without_password(each.url)}")
+        for line in each.conditions:
+            print(f"  {line}")
+    print(f"{per_round * args.rounds} measured requests per page and archive, in {args.rounds} rounds")
+    header = f"{'page':<36}" + "".join(f"{'p50 / p95 ms, queries':>30}" for _ in workers)
+    print(header)
+    missed = []
+    for name in names:
+        row = f"{name:<36}"
+        base_p95 = None
+        for index in range(len(workers)):
+            measured = times[index].get(name)
+            check = checks[index].get(name)
+            if not measured:
+                row += f"{'—':>30}"
+                continue
+            p50, p95 = _percentile(measured, 0.5), _percentile(measured, 0.95)
+            status = check["status"].split()[0]
+            flag = "" if status in ("200", "301", "302") else f" [{status}]"
+            cell = f"{p50:7.1f} / {p95:6.1f}, {check['queries']:2d}q{flag}"
+            if base_p95 is None:
+                base_p95 = p95
+            else:
+                ratio = p95 / base_p95
+                cell += f" {ratio:4.1f}x"
+                limit = SEARCH_MAX_MS if name.startswith("search") else MAX_MS
+                if ratio > MAX_RATIO or p95 > limit:
+                    missed.append((name, index, ratio, p95, limit))
+            row += f"{cell:>30}"
+        print(row)
+    print(f"targets: each p95 within {MAX_RATIO}x of the baseline's and under {MAX_MS} ms (search {SEARCH_MAX_MS} ms)")
+    if not missed:
+        print("  met on every page")
+    for name, index, ratio, p95, limit in missed:
+        print(f"  MISSED {name} on archive {index + 1}: {ratio:.1f}x the baseline, p95 {p95:.1f} ms (limit {limit} ms)")
+    print("pages measured (per archive):")
+    for index in range(len(workers)):
+        for name in names:
+            check = checks[index].get(name)
+            if check:
+                print(f"  [{index + 1}] {name:<34} {check['status']:<16} {check['bytes']:>9,} B  {check['path']}")
+
+
+if __name__ == "__main__":
+    main()
