@@ -38,7 +38,6 @@ import collections
 import json
 import os
 import re
-import statistics
 import subprocess
 import sys
 import time
@@ -87,9 +86,9 @@ def _common_word(headlines):
     return "news"
 
 
-def _story_part(app, cookie=None):
+def _story_part(app):
     """A story sitemap part from the index: the second one listed (a full month, not the current one)."""
-    status, body = harness.call(app, "/sitemap.xml")
+    _status, body = harness.call(app, "/sitemap.xml")
     parts = re.findall(r"<loc>https?://[^/<]+(/[^<]*sitemap-stor[^<]*)</loc>", body.decode())
     if not parts:
         return None
@@ -226,7 +225,7 @@ class Worker:
 
 def _percentile(times, fraction):
     ordered = sorted(times)
-    return ordered[min(len(ordered) - 1, int(round(fraction * (len(ordered) - 1))))]
+    return ordered[min(len(ordered) - 1, round(fraction * (len(ordered) - 1)))]
 
 
 def _name_of(target):
@@ -316,7 +315,7 @@ def measure(workers, args):
     if not missed:
         print("  met on every page")
     for name, index, ratio, p95, limit in missed:
-        print(f"  MISSED {name} on archive {index + 1}: {ratio:.1f}x the baseline, p95 {p95:.1f} ms (limit {limit} ms)")
+        print(f"  MISSED {name} on archive {index + 1}: {ratio:.1f}x the baseline, p95 {p95:.1f} ms (limit {limit})")
     print("pages measured (per archive):")
     for index in range(len(workers)):
         for name in names:
