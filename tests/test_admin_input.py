@@ -268,11 +268,15 @@ def test_odd_changelist_parameters_still_show_the_list(editor_client, query):
 @pytest.mark.parametrize(
     "query",
     [
+        # The "Published" filter's own parameters (there is no date hierarchy:
+        # its year links would read every story's date to draw themselves).
+        "published_at__gte=abc",
+        "published_at__gte=2017-13-01",
+        f"published_at__lt={TOO_BIG}",
+        "published_at__gte=9999-12-31&published_at__lt=10000-01-01",
+        # Typed by hand.
         "published_at__year=abc",
-        "published_at__year=2017&published_at__month=13",
         f"published_at__year={TOO_BIG}",
-        f"published_at__year=2017&published_at__month={TOO_BIG}",
-        "published_at__year=9999&published_at__month=12&published_at__day=31",
     ],
 )
 def test_impossible_dates_in_the_changelist_go_back_to_the_list(editor_client, query):
