@@ -1,0 +1,163 @@
+"""An import from start to end: check the whole file, then write it in batches.
+
+1. The file is read once to check it (:mod:`reading`, then
+   :meth:`References.resolve`): any problem stops the import before a row
+   is written, reported as the first problem's line and field.
+2. It is read a second time and written in batches of ``batch_size``
+   stories, each in its own transaction: the slugs already in the database
+   (or kept as an old address, ``SlugRedirect``) are skipped, the rest are
+   written (:class:`StoryWriter`), indexed for search
+   (``articles.search.index_stories``, in the same transaction) and
+   announced (``articles.delivery.changes.announce``: applied once, after
+   the batch commits). A failing batch rolls back alone; the batches before
+   it stay, and running the file again resumes after them.
+
+Reading twice instead of holding the file keeps memory flat for a file of
+a million stories; the second pass costs the JSON decoding again, a small
+part of the time.
+"""
+
+import dataclasses
+import time
+
+from django.db import transaction
+
+from articles.conf import settings
+from articles.delivery import story_render
+from articles.importing import reading
+from articles.importing.errors import ImportProblem
+from articles.importing.references import References, widget_titles
+from articles.importing.writer import StoryWriter
+
+
+class ImportFailed(Exception):
+    def __init__(self, problems):
+        self.problems = sorted(problems)
+        more = len(self.problems) - 1
+        message = str(self.problems[0]) + (f" (and {more} more problem{'s' * (more > 1)})" if more else "")
+        super().__init__(message)
+
+
+@dataclasses.dataclass
+class Summary:
+    stories: int = 0
+    created: int = 0
+    skipped: int = 0
+    seconds: float = 0.0
+    indexed: int = 0
+    batches: int = 0
+
+    @property
+    def rate(self):
+        return self.created / self.seconds if self.seconds else 0.0
+
+
+class Import:
+    def __init__(
+        self,
+        path,
+        *,
+        format="jsonl",
+        using="default",
+        batch_size=1000,
+        index=True,
+        create_sections=False,
+        create_authors=False,
+        text=None,
+        progress=None,
+    ):
+        self.path = path
+        self.format = format
+        self.using = using
+        self.batch_size = max(1, batch_size)
+        self.index = index
+        self.text = text or {}
+        self.progress = progress or (lambda done, total: None)
+        self.references = References(
+            using,
+            create_sections=create_sections,
+            create_authors=create_authors,
+            text_titles=widget_titles(using) if format == "text" else None,
+        )
+
+    def _read(self):
+        if self.format == "text":
+            return reading.read_text(self.path, **self.text)
+        return reading.read_jsonl(self.path)
+
+    def check(self):
+        """Read the whole file; raise :class:`ImportFailed` naming the first problem. Returns the story count."""
+        problems, slugs, count = [], {}, 0
+        for number, story, found in self._read():
+            if found:
+                # Enough to report, not a copy of a broken million-line file.
+                if len(problems) < 10_000:
+                    problems += found
+                continue
+            count += 1
+            if story.slug in slugs:
+                problems.append(ImportProblem(number, "slug", f"{story.slug!r} is also on line {slugs[story.slug]}"))
+            else:
+                slugs[story.slug] = number
+            self.references.collect(story)
+        if not problems:
+            problems = self.references.resolve()
+        if problems:
+            raise ImportFailed(problems)
+        return count
+
+    def run(self, *, dry_run=False):
+        started = time.monotonic()
+        total = self.check()
+        summary = Summary(stories=total)
+        if dry_run:
+            slugs = [story.slug for _, story, _ in self._read()]
+            existing = set()
+            for start in range(0, len(slugs), 5000):
+                chunk = slugs[start : start + 5000]
+                existing |= set(self._existing(chunk))
+            summary.skipped = len(existing)
+            summary.created = total - summary.skipped
+            summary.seconds = time.monotonic() - started
+            return summary
+        with transaction.atomic(using=self.using):
+            self.references.create_missing()
+        writer = StoryWriter(self.using)
+        batch = []
+        with story_render.render_at_save(settings.IMPORT_RENDER_AT_SAVE):
+            for _, story, _ in self._read():
+                batch.append(story)
+                if len(batch) == self.batch_size:
+                    self._write(writer, batch, summary)
+                    batch = []
+            if batch:
+                self._write(writer, batch, summary)
+        summary.seconds = time.monotonic() - started
+        return summary
+
+    def _existing(self, slugs):
+        from articles.models import Article, SlugRedirect
+
+        db = self.using
+        yield from Article._base_manager.using(db).filter(slug__in=slugs).values_list("slug", flat=True)
+        # A story renamed since an earlier run is still the same story under its new address.
+        yield from SlugRedirect.objects.using(db).filter(old_slug__in=slugs).values_list("old_slug", flat=True)
+
+    def _write(self, writer, stories, summary):
+        from articles import search
+        from articles.delivery.changes import announce, story_keys
+
+        with transaction.atomic(using=self.using):
+            existing = set(self._existing([story.slug for story in stories]))
+            new = [self.references.prepare(story) for story in stories if story.slug not in existing]
+            pks = writer.write(new)
+            if pks:
+                if self.index:
+                    summary.indexed += search.index_stories(pks, using=self.using) or 0
+                # Inside the transaction: gathered with anything else the batch
+                # announced, applied once after its commit (never for a rolled-back batch).
+                announce(*story_keys(pks, using=self.using), using=self.using)
+        summary.created += len(pks)
+        summary.skipped += len(existing)
+        summary.batches += 1
+        self.progress(summary.created + summary.skipped, summary.stories)
