@@ -16,7 +16,7 @@ from taggit.models import Tag
 
 from articles import widgets
 from articles.importing.errors import ImportProblem
-from articles.importing.reading import Paragraph, WidgetRef, _SLUG
+from articles.importing.reading import _SLUG, Paragraph, WidgetRef
 from articles.importing.writer import PreparedStory, paragraphs_html
 from articles.models import Author, Section
 
@@ -117,7 +117,7 @@ class References:
             if not matches:
                 problems.append(ImportProblem(line, field, f"no widget {slug!r}"))
             elif len(matches) > 1:
-                names = " and ".join(kind.model._meta.model_name for kind, _ in matches)
+                names = " and a ".join(kind.model._meta.model_name for kind, _ in matches)
                 problems.append(ImportProblem(line, field, f'{slug!r} is a {names}; add "kind"'))
             else:
                 self.widget_ids[(kind_name, slug)] = matches[0]
@@ -191,9 +191,11 @@ class References:
         if story.published_at is not None:
             # An archive story was created and last changed when it went out, not now.
             article["created_at"] = article["updated_at"] = min(story.published_at, self.now)
+        # A slug and a name can be one author: credit them once per role (unique_byline_role).
+        bylines = list(dict.fromkeys((self.author_ids[author], role) for author, role in story.bylines))
         return PreparedStory(
             article=article,
-            bylines=[(self.author_ids[author], role) for author, role in story.bylines],
+            bylines=bylines,
             tag_ids=[self.tag_ids[name] for name in story.tags],
             blocks=rows,
         )
