@@ -271,6 +271,28 @@ def test_a_failing_batch_rolls_back_alone_and_a_second_run_finishes(tmp_path, ne
     assert Article.objects.count() == 7
 
 
+def test_a_batch_the_database_refuses_is_one_line_naming_where_to_go_on(tmp_path, newsroom, monkeypatch):
+    from django.db import IntegrityError
+
+    from articles.importing import run as importing
+
+    real = importing.StoryWriter.write
+
+    def refuse_second(self, stories):
+        if Article.objects.count() >= 2:
+            raise IntegrityError('duplicate key value violates unique constraint "articles_article_slug_key"\nDETAIL')
+        return real(self, stories)
+
+    monkeypatch.setattr(importing.StoryWriter, "write", refuse_second)
+    with pytest.raises(CommandError) as failure:
+        run(write(tmp_path, [story(n) for n in range(1, 5)]), "--batch-size=2")
+    assert str(failure.value) == (
+        'line 3: batch 2 was not written (duplicate key value violates unique constraint "articles_article_slug_key"); '
+        "the 2 stories before it are in, and running the same file again goes on from there"
+    )
+    assert Article.objects.count() == 2
+
+
 def test_no_index_skips_the_search_index(tmp_path, newsroom, monkeypatch):
     called = []
     monkeypatch.setattr(search, "index_stories", lambda pks, using=None: called.append(pks) or 0)

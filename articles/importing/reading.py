@@ -280,7 +280,7 @@ def read_text(path, *, section, status, published_at, slug="", tags=()):
     if len(chunks) < 2:
         line.problem("text", "needs a headline, a byline and paragraphs, separated by blank lines")
         return [(1, None, line.problems)]
-    (_, headline), (byline_line, byline_block) = chunks[:2]
+    (_, headline), (_, byline_block) = chunks[:2]
     byline, _, caption = byline_block.partition("\n")
     data = {
         "headline": headline,

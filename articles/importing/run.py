@@ -20,7 +20,7 @@ part of the time.
 import dataclasses
 import time
 
-from django.db import transaction
+from django.db import DatabaseError, transaction
 
 from articles.conf import settings
 from articles.delivery import story_render
@@ -36,6 +36,17 @@ class ImportFailed(Exception):
         more = len(self.problems) - 1
         message = str(self.problems[0]) + (f" (and {more} more problem{'s' * (more > 1)})" if more else "")
         super().__init__(message)
+
+
+class BatchFailed(Exception):
+    """A batch the database refused (a story with the same slug written meanwhile, a lost connection)."""
+
+    def __init__(self, batch, first_line, error, done):
+        reason = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
+        super().__init__(
+            f"line {first_line}: batch {batch} was not written ({reason}); the {done} stories before it are in, "
+            f"and running the same file again goes on from there"
+        )
 
 
 @dataclasses.dataclass
@@ -147,16 +158,19 @@ class Import:
         from articles import search
         from articles.delivery.changes import announce, story_keys
 
-        with transaction.atomic(using=self.using):
-            existing = set(self._existing([story.slug for story in stories]))
-            new = [self.references.prepare(story) for story in stories if story.slug not in existing]
-            pks = writer.write(new)
-            if pks:
-                if self.index:
-                    summary.indexed += search.index_stories(pks, using=self.using) or 0
-                # Inside the transaction: gathered with anything else the batch
-                # announced, applied once after its commit (never for a rolled-back batch).
-                announce(*story_keys(pks, using=self.using), using=self.using)
+        try:
+            with transaction.atomic(using=self.using):
+                existing = set(self._existing([story.slug for story in stories]))
+                new = [self.references.prepare(story) for story in stories if story.slug not in existing]
+                pks = writer.write(new)
+                if pks:
+                    if self.index:
+                        summary.indexed += search.index_stories(pks, using=self.using) or 0
+                    # Inside the transaction: gathered with anything else the batch
+                    # announced, applied once after its commit (never for a rolled-back batch).
+                    announce(*story_keys(pks, using=self.using), using=self.using)
+        except DatabaseError as error:
+            raise BatchFailed(summary.batches + 1, stories[0].line, error, summary.created) from error
         summary.created += len(pks)
         summary.skipped += len(existing)
         summary.batches += 1

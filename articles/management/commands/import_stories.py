@@ -21,7 +21,7 @@ nothing. See ``articles.importing``.
 from django.core.management.base import BaseCommand, CommandError
 from django.db import DEFAULT_DB_ALIAS
 
-from articles.importing.run import Import, ImportFailed
+from articles.importing.run import BatchFailed, Import, ImportFailed
 
 
 class Command(BaseCommand):
@@ -74,7 +74,7 @@ class Command(BaseCommand):
                 progress=self._bar if show else None,
             )
             summary = job.run(dry_run=options["dry_run"])
-        except ImportFailed as failure:
+        except (ImportFailed, BatchFailed) as failure:
             raise CommandError(str(failure)) from None
         except OSError as error:
             raise CommandError(f"{path}: {error.strerror or error}") from None
