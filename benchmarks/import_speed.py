@@ -31,12 +31,13 @@ if str(ROOT) not in sys.path:
 
 TARGET = 2000
 SECTIONS = ["world", "politics", "business", "science", "culture", "sport"]
-WORDS = (
+_WORDS = (
     "government minister said report people police city council year week plan court election market company "
     "health school water energy price workers union hospital vote party leader talks border army ceasefire aid "
     "officials statement announced families village river bridge storm flood fire crisis budget tax bank trade "
     "deal summit agreement president rebels forces attack reform protest museum festival league season final"
-).split()
+)
+WORDS = _WORDS.split()
 
 
 def story_line(rng, n, now, tags, widgets):

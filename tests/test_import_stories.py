@@ -287,7 +287,8 @@ def test_a_batch_the_database_refuses_is_one_line_naming_where_to_go_on(tmp_path
     with pytest.raises(CommandError) as failure:
         run(write(tmp_path, [story(n) for n in range(1, 5)]), "--batch-size=2")
     assert str(failure.value) == (
-        'line 3: batch 2 was not written (duplicate key value violates unique constraint "articles_article_slug_key"); '
+        "line 3: batch 2 was not written "
+        '(duplicate key value violates unique constraint "articles_article_slug_key"); '
         "the 2 stories before it are in, and running the same file again goes on from there"
     )
     assert Article.objects.count() == 2
