@@ -336,3 +336,15 @@ def test_postgresql_writes_with_copy_and_everything_else_with_bulk_create():
     from articles.importing.writer import StoryWriter
 
     assert StoryWriter().copying == (connection.vendor == "postgresql")
+
+
+def test_a_source_text_problem_names_its_line(tmp_path, newsroom):
+    path = tmp_path / "story.txt"
+    path.write_text("A headline\n\nNobody We Know\nA caption\n\nA paragraph.\n", encoding="utf-8")
+    with pytest.raises(
+        CommandError, match=r"^line 3: bylines\[0\].author: no author with slug or name 'Nobody We Know'"
+    ):
+        run(str(path), "--section=world", "--published-at=2017-07-05T12:00:00Z")
+    with pytest.raises(CommandError, match=r"^line 1: published_at: not a date"):
+        run(str(path), "--section=world", "--published-at=soon")
+    assert not Article.objects.exists()

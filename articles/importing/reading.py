@@ -72,6 +72,11 @@ class StoryInput:
     bylines: list = dataclasses.field(default_factory=list)  # [(author slug or name, role)]
     tags: list = dataclasses.field(default_factory=list)
     body: list = dataclasses.field(default_factory=list)  # Paragraph | WidgetRef
+    # Fields on another line than the story's first (the source text's byline): {"bylines": 3}.
+    field_lines: dict = dataclasses.field(default_factory=dict)
+
+    def line_of(self, field):
+        return next((line for name, line in self.field_lines.items() if field.startswith(name)), self.line)
 
 
 class _Line:
@@ -280,7 +285,7 @@ def read_text(path, *, section, status, published_at, slug="", tags=()):
     if len(chunks) < 2:
         line.problem("text", "needs a headline, a byline and paragraphs, separated by blank lines")
         return [(1, None, line.problems)]
-    (_, headline), (_, byline_block) = chunks[:2]
+    (_, headline), (byline_line, byline_block) = chunks[:2]
     byline, _, caption = byline_block.partition("\n")
     data = {
         "headline": headline,
@@ -295,7 +300,13 @@ def read_text(path, *, section, status, published_at, slug="", tags=()):
     if slug:
         data["slug"] = slug
     story, problems = story_from_dict(data, 1)
+    # The byline and the caption are on the second block's lines, not the headline's.
+    problems = [
+        ImportProblem(byline_line, p.field, p.message) if p.field.startswith(("bylines", "caption")) else p
+        for p in problems
+    ]
     if story is not None:
+        story.field_lines = {"bylines": byline_line, "caption": byline_line}
         # Which blocks are widget titles is known only from the database (references.py).
         story.body = [WidgetRef(title=chunk) for _, chunk in chunks[2:]]
     return [(1, story, problems)]

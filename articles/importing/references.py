@@ -45,7 +45,8 @@ class References:
     def collect(self, story):
         self.sections.setdefault(story.section, (story.line, "section"))
         for n, (author, _) in enumerate(story.bylines):
-            self.authors.setdefault(author, (story.line, f"bylines[{n}].author"))
+            field = f"bylines[{n}].author"
+            self.authors.setdefault(author, (story.line_of(field), field))
         for name in story.tags:
             self.tags.setdefault(name, story.line)
         for n, item in enumerate(story.body):
