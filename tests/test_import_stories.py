@@ -287,11 +287,26 @@ def test_a_batch_the_database_refuses_is_one_line_naming_where_to_go_on(tmp_path
     with pytest.raises(CommandError) as failure:
         run(write(tmp_path, [story(n) for n in range(1, 5)]), "--batch-size=2")
     assert str(failure.value) == (
-        "line 3: batch 2 was not written "
+        "line 3: the batch of 2 stories from here was not written "
         '(duplicate key value violates unique constraint "articles_article_slug_key"); '
         "the 2 stories before it are in, and running the same file again goes on from there"
     )
     assert Article.objects.count() == 2
+
+
+@pytest.mark.django_db(transaction=True)
+def test_workers_write_every_batch_once(tmp_path, newsroom):
+    path = write(tmp_path, [story(n) for n in range(1, 12)])
+    if connection.vendor != "postgresql":
+        with pytest.raises(CommandError, match="--workers needs PostgreSQL"):
+            run(path, "--workers=2")
+        return
+    output = run(path, "--workers=2", "--batch-size=2")
+    assert "created 11, skipped 0" in output
+    assert sorted(Article.objects.values_list("slug", flat=True)) == sorted(f"story-{n}" for n in range(1, 12))
+    assert Byline.objects.count() == 22
+    assert TaggedArticle.objects.count() == 33
+    assert "Nothing to do: all 11 stories" in run(path, "--workers=2", "--batch-size=2")
 
 
 def test_no_index_skips_the_search_index(tmp_path, newsroom, monkeypatch):

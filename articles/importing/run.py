@@ -18,9 +18,11 @@ part of the time.
 """
 
 import dataclasses
+import json
+import queue
 import time
 
-from django.db import DatabaseError, transaction
+from django.db import DatabaseError, connections, transaction
 
 from articles.conf import settings
 from articles.delivery import story_render
@@ -41,12 +43,17 @@ class ImportFailed(Exception):
 class BatchFailed(Exception):
     """A batch the database refused (a story with the same slug written meanwhile, a lost connection)."""
 
-    def __init__(self, batch, first_line, error, done):
+    def __init__(self, first_line, size, error, done=None):
         reason = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
+        before = "other batches may be in" if done is None else f"the {done} stories before it are in"
         super().__init__(
-            f"line {first_line}: batch {batch} was not written ({reason}); the {done} stories before it are in, "
+            f"line {first_line}: the batch of {size} stories from here was not written ({reason}); {before}, "
             f"and running the same file again goes on from there"
         )
+
+
+class WorkerFailed(Exception):
+    """A worker process's batch failed; the message is its first line."""
 
 
 @dataclasses.dataclass
@@ -76,11 +83,13 @@ class Import:
         create_authors=False,
         text=None,
         progress=None,
+        workers=1,
     ):
         self.path = path
         self.format = format
         self.using = using
         self.batch_size = max(1, batch_size)
+        self.workers = max(1, workers)
         self.index = index
         self.text = text or {}
         self.progress = progress or (lambda done, total: None)
@@ -133,18 +142,86 @@ class Import:
             return summary
         with transaction.atomic(using=self.using):
             self.references.create_missing()
-        writer = StoryWriter(self.using)
-        batch = []
         with story_render.render_at_save(settings.IMPORT_RENDER_AT_SAVE):
-            for _, story, _ in self._read():
-                batch.append(story)
-                if len(batch) == self.batch_size:
-                    self._write(writer, batch, summary)
-                    batch = []
-            if batch:
-                self._write(writer, batch, summary)
+            if self.workers > 1:
+                self._write_in_workers(summary)
+            else:
+                self._write_part(summary)
         summary.seconds = time.monotonic() - started
         return summary
+
+    def _stories(self, part=0, parts=1):
+        """The stories of batches ``part``, ``part + parts``, …; other parts' lines are not even decoded."""
+        if parts == 1 or self.format == "text":
+            yield from (story for _, story, _ in self._read())
+            return
+        with open(self.path, encoding="utf-8") as file:
+            index = 0
+            for number, raw in enumerate(file, start=1):
+                if not raw.strip():
+                    continue
+                if (index // self.batch_size) % parts == part:
+                    yield reading.story_from_dict(json.loads(raw), number)[0]
+                index += 1
+
+    def _write_part(self, summary, part=0, parts=1, counter=None):
+        writer = StoryWriter(self.using)
+        batch = []
+        for story in self._stories(part, parts):
+            batch.append(story)
+            if len(batch) == self.batch_size:
+                self._write(writer, batch, summary, parts, counter)
+                batch = []
+        if batch:
+            self._write(writer, batch, summary, parts, counter)
+
+    def _write_in_workers(self, summary):
+        """``workers`` processes, each writing every ``workers``-th batch on its own connection (PostgreSQL)."""
+        import multiprocessing
+
+        if connections[self.using].vendor != "postgresql":
+            raise WorkerFailed("--workers needs PostgreSQL (SQLite takes one writer at a time)")
+        # Each process opens its own connection; a forked copy of an open one would be shared.
+        connections.close_all()
+        context = multiprocessing.get_context("fork")
+        results, counter = context.Queue(), context.Value("i", 0)
+
+        def work(part):
+            own = Summary(stories=summary.stories)
+            error = None
+            try:
+                self._write_part(own, part, self.workers, counter)
+            except Exception as failure:  # reported by the parent, which decides the exit status
+                error = str(failure)
+            finally:
+                connections.close_all()
+            results.put((own.created, own.skipped, own.indexed, own.batches, error))
+
+        processes = [context.Process(target=work, args=(part,)) for part in range(self.workers)]
+        for process in processes:
+            process.start()
+        errors, waiting = [], len(processes)
+        while waiting:
+            try:
+                created, skipped, indexed, batches, error = results.get(timeout=0.2)
+            except queue.Empty:
+                self.progress(counter.value, summary.stories)
+                if not any(process.is_alive() for process in processes) and results.empty():
+                    errors.append("a worker process ended without a report")
+                    break
+                continue
+            waiting -= 1
+            summary.created += created
+            summary.skipped += skipped
+            summary.indexed += indexed
+            summary.batches += batches
+            if error:
+                errors.append(error)
+        for process in processes:
+            process.join()
+        self.progress(counter.value, summary.stories)
+        if errors:
+            raise WorkerFailed(sorted(errors)[0])
 
     def _existing(self, slugs):
         from articles.models import Article, SlugRedirect
@@ -154,7 +231,7 @@ class Import:
         # A story renamed since an earlier run is still the same story under its new address.
         yield from SlugRedirect.objects.using(db).filter(old_slug__in=slugs).values_list("old_slug", flat=True)
 
-    def _write(self, writer, stories, summary):
+    def _write(self, writer, stories, summary, parts=1, counter=None):
         from articles import search
         from articles.delivery.changes import announce, story_keys
 
@@ -170,8 +247,13 @@ class Import:
                     # announced, applied once after its commit (never for a rolled-back batch).
                     announce(*story_keys(pks, using=self.using), using=self.using)
         except DatabaseError as error:
-            raise BatchFailed(summary.batches + 1, stories[0].line, error, summary.created) from error
+            done = summary.created if parts == 1 else None
+            raise BatchFailed(stories[0].line, len(stories), error, done) from error
         summary.created += len(pks)
         summary.skipped += len(existing)
         summary.batches += 1
-        self.progress(summary.created + summary.skipped, summary.stories)
+        if counter is not None:
+            with counter.get_lock():
+                counter.value += len(stories)
+        else:
+            self.progress(summary.created + summary.skipped, summary.stories)

@@ -21,7 +21,7 @@ nothing. See ``articles.importing``.
 from django.core.management.base import BaseCommand, CommandError
 from django.db import DEFAULT_DB_ALIAS
 
-from articles.importing.run import BatchFailed, Import, ImportFailed
+from articles.importing.run import BatchFailed, Import, ImportFailed, WorkerFailed
 
 
 class Command(BaseCommand):
@@ -37,6 +37,9 @@ class Command(BaseCommand):
         parser.add_argument("--create-authors", action="store_true", help="create authors the file names")
         parser.add_argument("--database", default=DEFAULT_DB_ALIAS)
         parser.add_argument("--no-progress", action="store_true")
+        parser.add_argument(
+            "--workers", type=int, default=1, help="processes writing batches side by side (PostgreSQL; default 1)"
+        )
         text = parser.add_argument_group("source-text format (one story per file)")
         text.add_argument("--section", help="section slug")
         text.add_argument("--status", default="published")
@@ -72,9 +75,10 @@ class Command(BaseCommand):
                 create_authors=options["create_authors"],
                 text=text,
                 progress=self._bar if show else None,
+                workers=options["workers"],
             )
             summary = job.run(dry_run=options["dry_run"])
-        except (ImportFailed, BatchFailed) as failure:
+        except (ImportFailed, BatchFailed, WorkerFailed) as failure:
             raise CommandError(str(failure)) from None
         except OSError as error:
             raise CommandError(f"{path}: {error.strerror or error}") from None
