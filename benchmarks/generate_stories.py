@@ -163,7 +163,8 @@ def generate(count=10_000, *, seed=None, batch_size=1000, progress=True, index=T
     from articles import search
     from articles.conf import settings
     from articles.delivery import story_render
-    from articles.delivery.changes import announce, story_keys
+    from articles.delivery.changes import announce
+    from articles.importing.run import new_story_keys
     from articles.importing.writer import StoryWriter
 
     rng = random.Random(seed)
@@ -186,8 +187,8 @@ def generate(count=10_000, *, seed=None, batch_size=1000, progress=True, index=T
                 written = writer.write(stories)
                 if index:
                     search.index_stories(written, using=using)
-                # Bulk writes send no signal: say which stories (and so which lists) changed.
-                announce(*story_keys(written, using=using), using=using)
+                # Bulk writes send no signal: say which lists changed (new_story_keys: not their own keys).
+                announce(*new_story_keys(written, using=using), using=using)
             pks += written
             bar.update(size)
     return pks

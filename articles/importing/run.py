@@ -32,6 +32,24 @@ from articles.importing.references import References, widget_titles
 from articles.importing.writer import StoryWriter
 
 
+def new_story_keys(pks, using=None):
+    """What writing the brand-new stories ``pks`` touches: ``story_keys(pks)`` without their own ``article-<pk>``.
+
+    Nothing shown anywhere carries a new story's own key yet (no stored
+    render, no cached page, no edge copy has seen that id), so renewing it
+    would only add a key row per story (a thousand INSERTs per batch) and
+    have every after-commit receiver that reads ``article-<pk>`` keys redo
+    the batch: the search index's receiver would index each story a second
+    time, outside the batch, and even with ``--no-index``. The lists they
+    join (home, sections, tags, authors, months), which pages do show, are
+    announced.
+    """
+    from articles.delivery import keys
+    from articles.delivery.changes import story_keys
+
+    return story_keys(pks, using=using) - {keys.article(pk) for pk in pks}
+
+
 class ImportFailed(Exception):
     def __init__(self, problems):
         self.problems = sorted(problems)
@@ -233,7 +251,7 @@ class Import:
 
     def _write(self, writer, stories, summary, parts=1, counter=None):
         from articles import search
-        from articles.delivery.changes import announce, story_keys
+        from articles.delivery.changes import announce
 
         try:
             with transaction.atomic(using=self.using):
@@ -245,7 +263,7 @@ class Import:
                         summary.indexed += search.index_stories(pks, using=self.using) or 0
                     # Inside the transaction: gathered with anything else the batch
                     # announced, applied once after its commit (never for a rolled-back batch).
-                    announce(*story_keys(pks, using=self.using), using=self.using)
+                    announce(*new_story_keys(pks, using=self.using), using=self.using)
         except DatabaseError as error:
             done = summary.created if parts == 1 else None
             raise BatchFailed(stories[0].line, len(stories), error, done) from error
