@@ -163,8 +163,7 @@ def generate(count=10_000, *, seed=None, batch_size=1000, progress=True, index=T
     from articles import search
     from articles.conf import settings
     from articles.delivery import story_render
-    from articles.delivery.changes import announce
-    from articles.importing.run import new_story_keys
+    from articles.importing.run import Announcer
     from articles.importing.writer import StoryWriter
 
     rng = random.Random(seed)
@@ -173,7 +172,7 @@ def generate(count=10_000, *, seed=None, batch_size=1000, progress=True, index=T
     run = uuid.uuid4().hex[:6]
     # Whole seconds, like every time a reader or a feed sees.
     now = datetime.datetime.now(datetime.UTC).replace(microsecond=0)
-    writer = StoryWriter(using)
+    writer, announcer = StoryWriter(using), Announcer(using)
     pks = []
     with transaction.atomic(using=using):
         pools = _pools(fake, rng, run)
@@ -187,10 +186,11 @@ def generate(count=10_000, *, seed=None, batch_size=1000, progress=True, index=T
                 written = writer.write(stories)
                 if index:
                     search.index_stories(written, using=using)
-                # Bulk writes send no signal: say which lists changed (new_story_keys: not their own keys).
-                announce(*new_story_keys(written, using=using), using=using)
+                # Bulk writes send no signal: say which lists changed (as import_stories does).
+                announcer.batch(written)
             pks += written
             bar.update(size)
+        announcer.finish()
     return pks
 
 

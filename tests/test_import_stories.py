@@ -367,3 +367,19 @@ def test_a_source_text_problem_names_its_line(tmp_path, newsroom):
     with pytest.raises(CommandError, match=r"^line 1: published_at: not a date"):
         run(str(path), "--section=world", "--published-at=soon")
     assert not Article.objects.exists()
+
+
+def test_month_keys_are_renewed_once_at_the_end_and_the_rest_after_each_batch(monkeypatch):
+    from articles.importing import run as importing
+
+    applied = []
+    monkeypatch.setattr(importing, "new_story_keys", lambda pks, using=None: {"list-home", f"stories-{len(pks)}"})
+    monkeypatch.setattr("articles.delivery.changes.apply", lambda changed, using=None: applied.append(set(changed)))
+    announcer = importing.Announcer("default")
+    announcer.batch([1, 2])
+    announcer.batch([3])
+    assert applied == [{"list-home"}, {"list-home"}]
+    announcer.finish()
+    assert applied[-1] == {"stories-2", "stories-1"}
+    announcer.finish()
+    assert len(applied) == 3

@@ -50,6 +50,38 @@ def new_story_keys(pks, using=None):
     return story_keys(pks, using=using) - {keys.article(pk) for pk in pks}
 
 
+# Keys renewed once at the end of an import rather than after every batch: a
+# month's story sitemap part (``stories-YYYY-MM``, articles.syndication) is
+# summed up again from all of that month's stories each time its key is
+# applied, and an archive import's batches each touch most of its months.
+_ONCE_AT_THE_END = "stories-"
+
+
+class Announcer:
+    """Announces each batch's keys after its commit, and the keys better renewed once at :meth:`finish`."""
+
+    def __init__(self, using):
+        self.using = using
+        self.deferred = set()
+
+    def batch(self, pks):
+        """Call inside the batch's transaction: its keys are applied once, after its commit."""
+        from articles.delivery.changes import announce
+
+        now = set()
+        for key in new_story_keys(pks, using=self.using):
+            (self.deferred if key.startswith(_ONCE_AT_THE_END) else now).add(key)
+        announce(*now, using=self.using)
+
+    def finish(self):
+        """After the last batch (or a failed one: what committed is announced all the same)."""
+        from articles.delivery.changes import announce
+
+        if self.deferred:
+            announce(*self.deferred, using=self.using)
+            self.deferred = set()
+
+
 class ImportFailed(Exception):
     def __init__(self, problems):
         self.problems = sorted(problems)
@@ -183,15 +215,18 @@ class Import:
                 index += 1
 
     def _write_part(self, summary, part=0, parts=1, counter=None):
-        writer = StoryWriter(self.using)
+        writer, announcer = StoryWriter(self.using), Announcer(self.using)
         batch = []
-        for story in self._stories(part, parts):
-            batch.append(story)
-            if len(batch) == self.batch_size:
-                self._write(writer, batch, summary, parts, counter)
-                batch = []
-        if batch:
-            self._write(writer, batch, summary, parts, counter)
+        try:
+            for story in self._stories(part, parts):
+                batch.append(story)
+                if len(batch) == self.batch_size:
+                    self._write(writer, announcer, batch, summary, parts, counter)
+                    batch = []
+            if batch:
+                self._write(writer, announcer, batch, summary, parts, counter)
+        finally:
+            announcer.finish()
 
     def _write_in_workers(self, summary):
         """``workers`` processes, each writing every ``workers``-th batch on its own connection (PostgreSQL)."""
@@ -249,9 +284,8 @@ class Import:
         # A story renamed since an earlier run is still the same story under its new address.
         yield from SlugRedirect.objects.using(db).filter(old_slug__in=slugs).values_list("old_slug", flat=True)
 
-    def _write(self, writer, stories, summary, parts=1, counter=None):
+    def _write(self, writer, announcer, stories, summary, parts=1, counter=None):
         from articles import search
-        from articles.delivery.changes import announce
 
         try:
             with transaction.atomic(using=self.using):
@@ -263,7 +297,7 @@ class Import:
                         summary.indexed += search.index_stories(pks, using=self.using) or 0
                     # Inside the transaction: gathered with anything else the batch
                     # announced, applied once after its commit (never for a rolled-back batch).
-                    announce(*new_story_keys(pks, using=self.using), using=self.using)
+                    announcer.batch(pks)
         except DatabaseError as error:
             done = summary.created if parts == 1 else None
             raise BatchFailed(stories[0].line, len(stories), error, done) from error
