@@ -383,3 +383,11 @@ def test_month_keys_are_renewed_once_at_the_end_and_the_rest_after_each_batch(mo
     assert applied[-1] == {"stories-2", "stories-1"}
     announcer.finish()
     assert len(applied) == 3
+
+
+def test_imported_stories_are_found_by_the_reader_search(tmp_path, newsroom, client):
+    body = [{"paragraph": "The delegates argued about fisheries quotas until dawn."}]
+    run(write(tmp_path, [story(1, body=body), story(2)]))
+    found = client.get("/search/", {"q": "fisheries"}).content.decode()
+    assert "Story number 1 about the summit" in found
+    assert "Story number 2 about the summit" not in found
