@@ -19,6 +19,9 @@ def test_a_copy_has_new_ids_slugs_uids_and_older_times_and_the_last_copy_can_be_
     pks = generate(6, seed=3, batch_size=6, progress=False, index=False)
     last = max(pks)
     with connection.cursor() as cursor:
+        # A column a migration added by SQL (as the search document is): no model field, copied as it is.
+        cursor.execute("ALTER TABLE articles_article ADD COLUMN test_note text")
+        cursor.execute("UPDATE articles_article SET test_note = 'note ' || slug")
         for sql in (copy_sql(model, connection) for model in copied_models()):
             cursor.execute(sql, {"i": 1, "offset": last, "days": 10, "cutoff": pks[3]})
     assert Article.objects.count() == 10
@@ -37,5 +40,8 @@ def test_a_copy_has_new_ids_slugs_uids_and_older_times_and_the_last_copy_can_be_
         )
         uids = set(RichText.objects.filter(parent=copy).values_list("uid", flat=True))
         assert not uids & set(RichText.objects.filter(parent=original).values_list("uid", flat=True))
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT test_note FROM articles_article WHERE id = %s", [pks[0] + last])
+        assert cursor.fetchone()[0] == "note " + Article.objects.get(pk=pks[0]).slug
     assert not Byline.objects.filter(article_id__gt=pks[3] + last).exists()
     assert not TaggedArticle.objects.filter(content_object_id__gt=pks[3] + last).exists()
