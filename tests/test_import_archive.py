@@ -16,11 +16,12 @@ pytestmark = [
 
 
 def test_a_copy_has_new_ids_slugs_uids_and_older_times_and_the_last_copy_can_be_partial():
-    pks = generate(6, seed=3, batch_size=6, progress=False, index=False)
-    last = max(pks)
     with connection.cursor() as cursor:
         # A column a migration added by SQL (as the search document is): no model field, copied as it is.
         cursor.execute("ALTER TABLE articles_article ADD COLUMN test_note text")
+    pks = generate(6, seed=3, batch_size=6, progress=False, index=False)
+    last = max(pks)
+    with connection.cursor() as cursor:
         cursor.execute("UPDATE articles_article SET test_note = 'note ' || slug")
         for sql in (copy_sql(model, connection) for model in copied_models()):
             cursor.execute(sql, {"i": 1, "offset": last, "days": 10, "cutoff": pks[3]})
