@@ -8,7 +8,8 @@
    ``benchmarks/generate_stories.py`` (the import's COPY writer), with their
    search documents (``articles.search.index_stories``) unless ``--no-index``.
 3. The base is copied until there are ``--stories``: one
-   ``INSERT … SELECT`` per table and copy, in one transaction per copy.
+   ``INSERT … SELECT`` per table and copy, in one transaction per copy,
+   ``--parallel`` copies at once (default 2).
    Copy *i* gets ids shifted by *i* times (the base's largest id), slugs with
    ``-c<i>``, new block uids and preview keys, and its times moved back by
    *i* times ``--shift-days`` (so a million stories spread over about ten
@@ -31,6 +32,7 @@ the factories and Faker).
 """
 
 import argparse
+import concurrent.futures
 import os
 import sys
 import time
@@ -146,7 +148,7 @@ def _plain_indexes(cursor, tables):
     return cursor.fetchall()
 
 
-def build(stories, base, shift_days, index, reindex=False):
+def build(stories, base, shift_days, index, reindex=False, parallel=2):
     from django.core.management import call_command, get_commands
     from django.db import connection, transaction
 
@@ -170,18 +172,32 @@ def build(stories, base, shift_days, index, reindex=False):
             cursor.execute(f"DROP INDEX {connection.ops.quote_name(name)}")
     started = _step(f"drop {len(indexes)} plain indexes", started)
     statements = [copy_sql(model, connection) for model in models]
-    remaining, copy = stories - len(pks), 0
+    jobs = []  # (copy number, the base's last id it takes)
+    remaining = stories - len(pks)
     while remaining > 0:
-        copy += 1
         # The last copy may need only part of the base: stories up to this id.
-        cutoff = last if remaining >= len(pks) else pks[remaining - 1]
-        params = {"i": copy, "offset": last, "days": shift_days, "cutoff": cutoff}
-        with transaction.atomic(), connection.cursor() as cursor:
-            for sql in statements:
-                cursor.execute(sql, params)
+        jobs.append((len(jobs) + 1, last if remaining >= len(pks) else pks[remaining - 1]))
         remaining -= min(remaining, len(pks))
-        if copy % 10 == 0 or remaining == 0:
-            _step(f"  copy {copy} ({stories - remaining} stories)", started)
+
+    def make_copy(job):
+        from django.db import connection as own  # each thread has its own connection
+
+        number, cutoff = job
+        try:
+            with transaction.atomic(), own.cursor() as cursor:
+                for sql in statements:
+                    cursor.execute(sql, {"i": number, "offset": last, "days": shift_days, "cutoff": cutoff})
+        finally:
+            own.close()
+        return number
+
+    # Copies are independent (disjoint ids and slugs): one INSERT runs on one core, so run
+    # ``parallel`` of them at once, each in its own transaction on its own connection.
+    with concurrent.futures.ThreadPoolExecutor(max_workers=parallel) as pool:
+        for done, _ in enumerate(pool.map(make_copy, jobs), start=1):
+            if done % 10 == 0 or done == len(jobs):
+                _step(f"  copy {done} of {len(jobs)}", started)
+    copy = len(jobs)
     started = _step(f"{copy} copies: {Article.objects.count()} stories", started)
     with connection.cursor() as cursor:
         table, column = Article._meta.db_table, Article._meta.pk.column
@@ -214,6 +230,7 @@ def main(argv=None):
     parser.add_argument("--base", type=int, default=20_000, help="stories generated before copying (default 20,000)")
     parser.add_argument("--shift-days", type=int, default=73, help="each copy is this many days older (default 73)")
     parser.add_argument("--no-index", action="store_true", help="do not build the base's search documents")
+    parser.add_argument("--parallel", type=int, default=2, help="copies made at once (default 2: the cores)")
     parser.add_argument("--reindex", action="store_true", help="run rebuild_search_index at the end (slow)")
     parser.add_argument("--recreate", action="store_true", help="drop the database first if it exists")
     args = parser.parse_args(argv)
@@ -226,7 +243,7 @@ def main(argv=None):
     import django
 
     django.setup()
-    build(args.stories, args.base, args.shift_days, not args.no_index, args.reindex)
+    build(args.stories, args.base, args.shift_days, not args.no_index, args.reindex, max(1, args.parallel))
     print(f"{'total':48} {time.monotonic() - started:8.1f} s")
 
 
