@@ -7,7 +7,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint install serve clean bench bench-day
+.PHONY: demo test lint install serve clean bench bench-day bench-import bench-archive-build
 
 $(STAMP): pyproject.toml package-lock.json Makefile
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -40,6 +40,15 @@ bench: $(STAMP)
 # Reads of ~1,000 stories with Zipf popularity while an editor saves (benchmarks/realistic_day.py --help).
 bench-day: $(STAMP)
 	$(PY) benchmarks/realistic_day.py $(BENCH_ARGS)
+
+# Stories/s of manage.py import_stories into a fresh PostgreSQL database (benchmarks/import_speed.py --help).
+bench-import: $(STAMP)
+	$(PY) benchmarks/import_speed.py $(BENCH_ARGS)
+
+# A PostgreSQL archive of a million stories (benchmarks/build_archive.py --help). ARCHIVE_URL names the database.
+ARCHIVE_URL ?= postgres://postgres@127.0.0.1:5432/newsroom_archive_1m
+bench-archive-build: $(STAMP)
+	$(PY) benchmarks/build_archive.py --database $(ARCHIVE_URL) $(BENCH_ARGS)
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .

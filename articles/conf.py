@@ -80,6 +80,11 @@ DEFAULTS = {
     #   "OPTIONS": {"urls": ["http://127.0.0.1:6081"], "secret": "…"}}].
     # Empty: no edge cache, and articles.delivery.purging.purge() does nothing.
     "PURGERS": [],
+    # -- import (issue 10)
+    # Stories rendered right after each import batch commits (the rest render on
+    # their first read, as every story without a stored render does): 0 keeps an
+    # import's time for writing.
+    "IMPORT_RENDER_AT_SAVE": 0,
 }
 
 

@@ -12,9 +12,13 @@ The shape follows a newsroom's: 1 to 5 bylines from a pool of reporters, desks
 and agencies; 3 to 10 tags from a pool; 5 to 15 paragraphs; a timeline in about a
 third of the stories and a profile in a fifth, drawn from shared widgets; a
 pull quote now and then; six sections; a few drafts and scheduled stories
-among the published ones. Rows are built by the factories and written with
-``bulk_create`` in batches (10,000 stories take about a minute on SQLite);
-the content version changes once, at the end (``batched_changes``).
+among the published ones. The pools (sections, authors, tags, widgets) are
+built by the factories; stories are written by the import's writer
+(``articles.importing.writer``: COPY on PostgreSQL, ``bulk_create`` on
+SQLite) in batches of 1,000, one transaction each, indexed for search and
+announced per batch (``announce(*story_keys(pks))``), as
+``manage.py import_stories`` writes. Text is drawn from a pool of Faker
+sentences made once (Faker per story would cost more than writing it).
 """
 
 import argparse
@@ -22,6 +26,7 @@ import datetime
 import os
 import random
 import sys
+import time
 import uuid
 from pathlib import Path
 
@@ -65,10 +70,21 @@ def _pools(fake, rng, run):
     return sections, authors, tags, timelines, profiles
 
 
-def _story(fake, rng, run, n, sections, now):
-    from articles.models import Article
-    from tests import factories
+def _texts(fake, rng):
+    """Sentences and headlines made by Faker once, drawn at random after: Faker per story costs ~1 ms."""
+    sentences = [fake.sentence(nb_words=rng.randint(8, 20)) for _ in range(3000)]
+    standfirsts = [fake.sentence(nb_words=rng.randint(15, 30)) for _ in range(1000)]
+    words = [fake.word() for _ in range(2000)]
+    return sentences, standfirsts, words
 
+
+def _story(rng, run, n, now, pools, texts):
+    """One story of the newsroom's shape, as rows for ``articles.importing.writer``."""
+    from articles.importing.writer import PreparedStory, paragraphs_html
+    from articles.models import Article, Byline, PullQuote, RichText
+
+    sections, authors, tags, timelines, profiles = pools
+    sentences, standfirsts, words = texts
     roll = rng.random()
     published_at = now - datetime.timedelta(seconds=rng.randint(60, 365 * 24 * 3600))
     status = Article.Status.PUBLISHED
@@ -76,26 +92,79 @@ def _story(fake, rng, run, n, sections, now):
         status, published_at = Article.Status.DRAFT, None
     elif roll < 0.05:
         published_at = now + datetime.timedelta(seconds=rng.randint(3600, 30 * 24 * 3600))
-    headline = fake.sentence(nb_words=rng.randint(6, 12)).rstrip(".")
-    return factories.ArticleFactory.build(
-        headline=headline,
-        slug=f"gen-{run}-{n}",
-        standfirst=fake.sentence(nb_words=rng.randint(15, 30)),
-        section=rng.choice(sections),
-        status=status,
-        published_at=published_at,
-        created_at=published_at or now,
-        updated_at=published_at or now,
+    headline = " ".join(rng.choice(words) for _ in range(rng.randint(6, 12))).capitalize()
+    roles = [role for role in Byline.Role if role != Byline.Role.BY]
+    bylines = [
+        (author.pk, Byline.Role.BY if position == 0 or rng.random() < 0.6 else rng.choice(roles))
+        for position, author in enumerate(rng.sample(authors, rng.randint(1, 5)))
+    ]
+    bylines = list(dict.fromkeys(bylines))  # one credit per author and role
+    length = rng.randint(5, 15)
+    paragraphs = [" ".join(rng.sample(sentences, 5)) for _ in range(length)]
+    # Widgets and quotes go between paragraphs; paragraphs in a row share a text block, as in the editor.
+    inserts = {}
+    if rng.random() < 0.35:
+        inserts.setdefault(rng.randint(1, length), []).append(("timeline", rng.choice(timelines).pk))
+    if rng.random() < 0.2:
+        inserts.setdefault(rng.randint(1, length), []).append(("profile", rng.choice(profiles).pk))
+    if rng.random() < 0.2:
+        inserts.setdefault(rng.randint(1, length), []).append(("quote", rng.choice(sentences)))
+    blocks, run_ = [], []
+    for number, paragraph in enumerate(paragraphs, start=1):
+        run_.append(paragraph)
+        if number in inserts:
+            blocks.append((RichText, {"text": paragraphs_html(run_)}))
+            run_ = []
+            for kind, value in inserts[number]:
+                if kind == "quote":
+                    blocks.append((PullQuote, {"quote": value}))
+                else:
+                    block = _block_model(kind)
+                    blocks.append((block, {"widget_id": value}))
+    if run_:
+        blocks.append((RichText, {"text": paragraphs_html(run_)}))
+    for position, (_, values) in enumerate(blocks, start=1):
+        values["ordering"] = position * 10
+    return PreparedStory(
+        article={
+            "headline": headline,
+            "slug": f"gen-{run}-{n}",
+            "standfirst": rng.choice(standfirsts),
+            "section_id": rng.choice(sections).pk,
+            "status": status,
+            "published_at": published_at,
+            "created_at": min(published_at or now, now),
+            "updated_at": min(published_at or now, now),
+        },
+        bylines=bylines,
+        tag_ids=[tag.pk for tag in rng.sample(tags, rng.randint(3, 10))],
+        blocks=blocks,
     )
 
 
-def generate(count=10_000, *, seed=None, batch_size=500, progress=True):
-    """Create ``count`` stories (with their bylines, tags, bodies and widgets); return how many."""
+def _block_model(kind):
+    from articles.models import ProfileBlock, TimelineBlock
+
+    return {"timeline": TimelineBlock, "profile": ProfileBlock}[kind]
+
+
+def generate(count=10_000, *, seed=None, batch_size=1000, progress=True, index=True, using="default"):
+    """Create ``count`` stories (with their bylines, tags, bodies and widgets); return their ids.
+
+    Written by ``articles.importing.writer`` (COPY on PostgreSQL,
+    ``bulk_create`` elsewhere), one transaction per batch; each batch is
+    indexed for search (unless ``index=False``) and its keys announced once,
+    after its commit, as ``manage.py import_stories`` does.
+    """
     from django.db import transaction
     from faker import Faker
     from tqdm import tqdm
 
-    from articles.signals import batched_changes
+    from articles import search
+    from articles.conf import settings
+    from articles.delivery import story_render
+    from articles.importing.run import Announcer
+    from articles.importing.writer import StoryWriter
 
     rng = random.Random(seed)
     fake = Faker("en_GB")
@@ -103,71 +172,26 @@ def generate(count=10_000, *, seed=None, batch_size=500, progress=True):
     run = uuid.uuid4().hex[:6]
     # Whole seconds, like every time a reader or a feed sees.
     now = datetime.datetime.now(datetime.UTC).replace(microsecond=0)
-
-    with batched_changes(), tqdm(total=count, unit="story", disable=not progress) as bar:
+    writer, announcer = StoryWriter(using), Announcer(using)
+    pks = []
+    with transaction.atomic(using=using):
         pools = _pools(fake, rng, run)
+    texts = _texts(fake, rng)
+    rendering = story_render.render_at_save(settings.IMPORT_RENDER_AT_SAVE)
+    with rendering, tqdm(total=count, unit="story", disable=not progress) as bar:
         for start in range(0, count, batch_size):
             size = min(batch_size, count - start)
-            with transaction.atomic():  # one commit (one fsync) per batch, not per table
-                _batch(fake, rng, run, start, size, now, pools)
+            stories = [_story(rng, run, start + n, now, pools, texts) for n in range(size)]
+            with transaction.atomic(using=using):  # one commit (one fsync) per batch, not per table
+                written = writer.write(stories)
+                if index:
+                    search.index_stories(written, using=using)
+                # Bulk writes send no signal: say which lists changed (as import_stories does).
+                announcer.batch(written)
+            pks += written
             bar.update(size)
-    return count
-
-
-def _batch(fake, rng, run, start, size, now, pools):
-    from articles import models
-    from articles.delivery.changes import announce, story_keys
-    from tests import factories
-
-    sections, authors, tags, timelines, profiles = pools
-    roles = [role for role in models.Byline.Role if role != models.Byline.Role.BY]
-    stories = models.Article.objects.bulk_create(_story(fake, rng, run, start + n, sections, now) for n in range(size))
-    bylines, tagged, paragraphs, quotes, timeline_blocks, profile_blocks = [], [], [], [], [], []
-    for story in stories:
-        for position, author in enumerate(rng.sample(authors, rng.randint(1, 5))):
-            role = models.Byline.Role.BY if position == 0 or rng.random() < 0.6 else rng.choice(roles)
-            bylines.append(factories.BylineFactory.build(article=story, author=author, role=role, position=position))
-        tagged += [
-            factories.TaggedArticleFactory.build(content_object=story, tag=tag)
-            for tag in rng.sample(tags, rng.randint(3, 10))
-        ]
-        length = rng.randint(5, 15)
-        paragraphs += [
-            factories.RichTextFactory.build(
-                parent=story, ordering=(n + 1) * 10, text=f"<p>{fake.paragraph(nb_sentences=5)}</p>"
-            )
-            for n in range(length)
-        ]
-        # Widgets and quotes go between paragraphs (orderings 15, 25, …).
-        if rng.random() < 0.35:
-            timeline_blocks.append(
-                factories.TimelineBlockFactory.build(
-                    parent=story, widget=rng.choice(timelines), ordering=rng.randint(1, length) * 10 + 5
-                )
-            )
-        if rng.random() < 0.2:
-            profile_blocks.append(
-                factories.ProfileBlockFactory.build(
-                    parent=story, widget=rng.choice(profiles), ordering=rng.randint(1, length) * 10 + 3
-                )
-            )
-        if rng.random() < 0.2:
-            quotes.append(
-                factories.PullQuoteFactory.build(
-                    parent=story, ordering=rng.randint(1, length) * 10 + 7, quote=fake.sentence(nb_words=14)
-                )
-            )
-    for model, rows in (
-        (models.Byline, bylines),
-        (models.TaggedArticle, tagged),
-        (models.RichText, paragraphs),
-        (models.PullQuote, quotes),
-        (models.TimelineBlock, timeline_blocks),
-        (models.ProfileBlock, profile_blocks),
-    ):
-        model.objects.bulk_create(rows, batch_size=2000)
-    # bulk_create() sends no signal: say which stories (and so which lists) changed.
-    announce(*story_keys([story.pk for story in stories]))
+        announcer.finish()
+    return pks
 
 
 def setup_django():
@@ -184,9 +208,14 @@ def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--count", type=int, default=10_000, help="how many stories (default 10,000)")
     parser.add_argument("--seed", type=int, default=None, help="a random seed, for the same stories every time")
+    parser.add_argument("--batch-size", type=int, default=1000)
+    parser.add_argument("--no-index", action="store_true", help="skip search documents (rebuild_search_index later)")
     args = parser.parse_args(argv)
     setup_django()
-    generate(args.count, seed=args.seed)
+    started = time.monotonic()
+    count = len(generate(args.count, seed=args.seed, batch_size=args.batch_size, index=not args.no_index))
+    seconds = time.monotonic() - started
+    print(f"{count} stories in {seconds:.1f} s: {count / seconds:.0f} stories/s")
 
 
 if __name__ == "__main__":

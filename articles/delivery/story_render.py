@@ -27,6 +27,8 @@ something changed meanwhile: the write is conditional on the ``generation``
 the request read, and every change moves the generation on.
 """
 
+import contextlib
+import contextvars
 import dataclasses
 import datetime
 import logging
@@ -162,6 +164,26 @@ def store(pk, generation=None, using=None):
     return {**parts, "generation": generation, "kept": bool(written), "rendered_at": rendered_at}
 
 
+# How many stories refresh() renders at once, when not ARTICLES_RENDER_AT_SAVE (render_at_save()).
+_render_limit = contextvars.ContextVar("articles_render_at_save", default=None)
+
+
+@contextlib.contextmanager
+def render_at_save(limit):
+    """Render at most ``limit`` stories after each change made inside the block, instead of the setting.
+
+    For bulk writers (imports, generators): rendering the newest stories of
+    every batch of a thousand costs more than writing the batch, and an
+    imported story without a render is rendered by its first reader anyway
+    (:func:`for_request`).
+    """
+    token = _render_limit.set(limit)
+    try:
+        yield
+    finally:
+        _render_limit.reset(token)
+
+
 def refresh(changed, using=None):
     """After a change: mark the renders that show ``changed`` keys stale, and render some again now.
 
@@ -183,7 +205,9 @@ def refresh(changed, using=None):
             renders.filter(pk__in=gone).delete()
     # The named stories first (the one an editor just saved), newest first: of a
     # batch, the newest are the ones readers are about to ask for.
-    for pk in sorted(affected, key=lambda pk: (pk not in named, -pk))[: settings.RENDER_AT_SAVE]:
+    limit = _render_limit.get()
+    limit = settings.RENDER_AT_SAVE if limit is None else limit
+    for pk in sorted(affected, key=lambda pk: (pk not in named, -pk))[:limit]:
         store(pk, using=using)
 
 

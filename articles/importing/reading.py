@@ -1,0 +1,312 @@
+"""Reading import files into :class:`StoryInput` values, checking each line on its own.
+
+Every rule a line can break without looking at the database is checked
+here, with the model's own limits (``max_length``, choices, the slug
+pattern of the check constraints), so a file the database would refuse is
+refused before anything is written, naming the line and the field.
+What a line names (section, authors, widgets) is checked against the
+database for the whole file at once by :mod:`articles.importing.references`.
+"""
+
+import dataclasses
+import datetime
+import json
+import re
+
+from django.utils.dateparse import parse_datetime
+from django.utils.text import slugify
+
+from articles.importing.errors import ImportProblem
+from articles.models import Article, Byline
+from articles.models.base import SLUG_PATTERN
+
+FIELDS = {
+    "headline",
+    "standfirst",
+    "kicker",
+    "section",
+    "bylines",
+    "tags",
+    "published_at",
+    "status",
+    "slug",
+    "caption",
+    "body",
+}
+_SLUG = re.compile(SLUG_PATTERN)
+_ROLES = {role.value for role in Byline.Role}
+_STATUSES = {status.value for status in Article.Status}
+# Stories readers see or saw have a publication time; without one they would never be listed.
+_NEED_TIME = {Article.Status.PUBLISHED.value, Article.Status.UNPUBLISHED.value}
+
+
+def _max_length(model, name):
+    return model._meta.get_field(name).max_length
+
+
+@dataclasses.dataclass
+class Paragraph:
+    text: str
+
+
+@dataclasses.dataclass
+class WidgetRef:
+    """A widget placed in the body: by slug (``kind``: ``"timeline"``, … when a slug is in several kinds) or title."""
+
+    slug: str = ""
+    kind: str = ""
+    title: str = ""
+
+
+@dataclasses.dataclass
+class StoryInput:
+    line: int
+    headline: str
+    slug: str
+    section: str
+    status: str
+    published_at: datetime.datetime | None
+    standfirst: str = ""
+    kicker: str = ""
+    caption: str = ""
+    bylines: list = dataclasses.field(default_factory=list)  # [(author slug or name, role)]
+    tags: list = dataclasses.field(default_factory=list)
+    body: list = dataclasses.field(default_factory=list)  # Paragraph | WidgetRef
+    # Fields on another line than the story's first (the source text's byline): {"bylines": 3}.
+    field_lines: dict = dataclasses.field(default_factory=dict)
+
+    def line_of(self, field):
+        return next((line for name, line in self.field_lines.items() if field.startswith(name)), self.line)
+
+
+class _Line:
+    """Collects the problems of one line; fields are checked one by one."""
+
+    def __init__(self, number):
+        self.number = number
+        self.problems = []
+
+    def problem(self, field, message):
+        self.problems.append(ImportProblem(self.number, field, message))
+
+    def text(self, data, field, *, required=False, max_length=None):
+        value = data.get(field, "")
+        if value is None:
+            value = ""
+        if not isinstance(value, str):
+            self.problem(field, "not a string")
+            return ""
+        if required and not value.strip():
+            self.problem(field, "missing")
+        elif max_length and len(value) > max_length:
+            self.problem(field, f"longer than {max_length} characters ({len(value)})")
+        return value
+
+
+def check_slug(line, slug):
+    if len(slug) > _max_length(Article, "slug"):
+        line.problem("slug", f"longer than {_max_length(Article, 'slug')} characters")
+    elif not _SLUG.match(slug):
+        line.problem("slug", f"{slug!r} is not a slug (letters, numbers, hyphens, underscores)")
+
+
+def parse_time(line, value, status):
+    if value in (None, ""):
+        if status in _NEED_TIME:
+            line.problem("published_at", f"missing (a {status} story needs a publication time)")
+        return None
+    parsed = None
+    if isinstance(value, str):
+        try:
+            parsed = parse_datetime(value)
+        except ValueError:
+            parsed = None
+    if parsed is None:
+        line.problem("published_at", "not a date")
+        return None
+    if parsed.tzinfo is None:
+        line.problem("published_at", "has no time zone (add Z or +01:00)")
+        return None
+    return parsed
+
+
+def story_from_dict(data, number):
+    """A :class:`StoryInput` from one decoded JSON line, or ``(None, problems)``."""
+    line = _Line(number)
+    if not isinstance(data, dict):
+        line.problem("line", "not a JSON object")
+        return None, line.problems
+    for name in sorted(set(data) - FIELDS):
+        line.problem(name, "unknown field")
+    headline = line.text(data, "headline", required=True, max_length=_max_length(Article, "headline"))
+    standfirst = line.text(data, "standfirst")
+    kicker = line.text(data, "kicker", max_length=_max_length(Article, "kicker"))
+    caption = line.text(data, "caption", max_length=_max_length(Article, "lead_image_caption"))
+    section = line.text(data, "section", required=True)
+    status = line.text(data, "status") or Article.Status.PUBLISHED.value
+    if status not in _STATUSES:
+        line.problem("status", f"{status!r} is not one of {', '.join(sorted(_STATUSES))}")
+    published_at = parse_time(line, data.get("published_at"), status)
+    slug = line.text(data, "slug")
+    if not slug and headline.strip():
+        slug = slugify(headline)[: _max_length(Article, "slug")].strip("-")
+        if not slug:
+            line.problem("slug", "missing, and the headline gives none")
+    if slug:
+        check_slug(line, slug)
+    bylines = _bylines(line, data.get("bylines", []))
+    tags = _tags(line, data.get("tags", []))
+    body = _body(line, data.get("body", []))
+    if line.problems:
+        return None, line.problems
+    story = StoryInput(
+        line=number,
+        headline=headline,
+        slug=slug,
+        section=section,
+        status=status,
+        published_at=published_at,
+        standfirst=standfirst,
+        kicker=kicker,
+        caption=caption,
+        bylines=bylines,
+        tags=tags,
+        body=body,
+    )
+    return story, []
+
+
+def _bylines(line, value):
+    if not isinstance(value, list):
+        line.problem("bylines", "not a list")
+        return []
+    found, seen = [], set()
+    for n, item in enumerate(value):
+        field = f"bylines[{n}]"
+        if isinstance(item, str):
+            item = {"author": item}
+        if not isinstance(item, dict) or set(item) - {"author", "role"}:
+            line.problem(field, 'not {"author": slug or name, "role": …}')
+            continue
+        author, role = item.get("author"), item.get("role") or Byline.Role.BY.value
+        if not isinstance(author, str) or not author.strip():
+            line.problem(f"{field}.author", "missing")
+            continue
+        if role not in _ROLES:
+            line.problem(f"{field}.role", f"{role!r} is not one of {', '.join(sorted(_ROLES))}")
+            continue
+        if (author, role) in seen:
+            # The database allows one credit per author and role (unique_byline_role).
+            line.problem(f"{field}.author", f"{author!r} is credited twice as {role!r}")
+            continue
+        seen.add((author, role))
+        found.append((author.strip(), role))
+    return found
+
+
+def _tags(line, value):
+    from taggit.models import Tag
+
+    limit = _max_length(Tag, "name")
+    if not isinstance(value, list):
+        line.problem("tags", "not a list")
+        return []
+    found = []
+    for n, name in enumerate(value):
+        if not isinstance(name, str) or not name.strip():
+            line.problem(f"tags[{n}]", "not a tag name")
+        elif len(name.strip()) > limit:
+            line.problem(f"tags[{n}]", f"longer than {limit} characters")
+        elif name.strip() not in found:  # a story carries a tag once (unique_article_tag)
+            found.append(name.strip())
+    return found
+
+
+def _body(line, value):
+    if not isinstance(value, list):
+        line.problem("body", "not a list")
+        return []
+    found = []
+    for n, item in enumerate(value):
+        field = f"body[{n}]"
+        if not isinstance(item, dict):
+            line.problem(field, 'not {"paragraph": text} or {"widget": slug}')
+        elif "paragraph" in item and set(item) == {"paragraph"}:
+            text = item["paragraph"]
+            if not isinstance(text, str) or not text.strip():
+                line.problem(f"{field}.paragraph", "empty or not a string")
+            else:
+                found.append(Paragraph(text))
+        elif "widget" in item and set(item) <= {"widget", "kind"}:
+            slug, kind = item["widget"], item.get("kind", "")
+            if not isinstance(slug, str) or not _SLUG.match(slug):
+                line.problem(f"{field}.widget", f"{slug!r} is not a widget slug")
+            elif not isinstance(kind, str):
+                line.problem(f"{field}.kind", "not a string")
+            else:
+                found.append(WidgetRef(slug=slug, kind=kind))
+        else:
+            line.problem(field, 'not {"paragraph": text} or {"widget": slug}')
+    return found
+
+
+def read_jsonl(path):
+    """Yield ``(line number, StoryInput or None, problems)`` for each non-blank line of a JSON Lines file."""
+    with open(path, encoding="utf-8") as file:
+        for number, raw in enumerate(file, start=1):
+            if not raw.strip():
+                continue
+            try:
+                data = json.loads(raw)
+            except ValueError as error:
+                yield number, None, [ImportProblem(number, "line", f"not JSON ({error.msg})")]
+                continue
+            story, problems = story_from_dict(data, number)
+            yield number, story, problems
+
+
+def read_text(path, *, section, status, published_at, slug="", tags=()):
+    """One story in the source-text format: headline; byline and caption; paragraphs and widget titles.
+
+    Blocks are separated by a blank line. The second block is the byline
+    (first line) and the lead image caption (the rest). A block that is
+    exactly a widget's title ("Syria war timeline", "Profile | Bashar
+    al-Assad") places that widget; every other block is a paragraph, kept
+    word for word. Yields one ``(line, story or None, problems)``.
+    """
+    with open(path, encoding="utf-8") as file:
+        text = file.read().replace("\r\n", "\n")
+    chunks, number = [], 1
+    for chunk in text.split("\n\n"):
+        if chunk.strip():
+            chunks.append((number + len(chunk) - len(chunk.lstrip("\n")), chunk.strip("\n")))
+        number += chunk.count("\n") + 2
+    line = _Line(1)
+    if len(chunks) < 2:
+        line.problem("text", "needs a headline, a byline and paragraphs, separated by blank lines")
+        return [(1, None, line.problems)]
+    (_, headline), (byline_line, byline_block) = chunks[:2]
+    byline, _, caption = byline_block.partition("\n")
+    data = {
+        "headline": headline,
+        "section": section,
+        "status": status,
+        "published_at": published_at,
+        "caption": caption.replace("\n", " "),
+        "bylines": [{"author": byline.removeprefix("By ").strip()}] if byline.strip() else [],
+        "tags": list(tags),
+        "body": [],
+    }
+    if slug:
+        data["slug"] = slug
+    story, problems = story_from_dict(data, 1)
+    # The byline and the caption are on the second block's lines, not the headline's.
+    problems = [
+        ImportProblem(byline_line, p.field, p.message) if p.field.startswith(("bylines", "caption")) else p
+        for p in problems
+    ]
+    if story is not None:
+        story.field_lines = {"bylines": byline_line, "caption": byline_line}
+        # Which blocks are widget titles is known only from the database (references.py).
+        story.body = [WidgetRef(title=chunk) for _, chunk in chunks[2:]]
+    return [(1, story, problems)]

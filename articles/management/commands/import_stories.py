@@ -1,0 +1,105 @@
+"""Import stories from a JSON Lines file or a story in the source-text format.
+
+    manage.py import_stories stories.jsonl
+    manage.py import_stories story.txt --format text --section world --published-at 2017-07-05T12:00:00Z
+
+One JSON object per line::
+
+    {"headline": "…", "standfirst": "…", "section": "world",
+     "bylines": [{"author": "our-foreign-staff", "role": "by"}],
+     "tags": ["Syria", "Russia"], "published_at": "2017-07-05T12:00:00+00:00",
+     "status": "published", "slug": "optional-made-from-the-headline",
+     "body": [{"paragraph": "Text, word for word."}, {"widget": "syria-war-timeline"}]}
+
+The whole file is checked first; a problem stops the import with one line
+(``line 12: published_at: not a date``) and nothing written. Stories are
+then written in batches, each in one transaction; a story whose slug is in
+the database already is skipped, so running the same file again changes
+nothing. See ``articles.importing``.
+"""
+
+from django.core.management.base import BaseCommand, CommandError
+from django.db import DEFAULT_DB_ALIAS
+
+from articles.importing.run import BatchFailed, Import, ImportFailed, WorkerFailed
+
+
+class Command(BaseCommand):
+    help = "Import stories from JSON Lines (one story per line) or one story in the source-text format."
+
+    def add_arguments(self, parser):
+        parser.add_argument("file")
+        parser.add_argument("--format", choices=["jsonl", "text"], default=None, help="default: from the file name")
+        parser.add_argument("--dry-run", action="store_true", help="check the file and count; write nothing")
+        parser.add_argument("--batch-size", type=int, default=1000, help="stories per transaction (default 1000)")
+        parser.add_argument("--no-index", action="store_true", help="skip search indexing (run rebuild_search_index)")
+        parser.add_argument("--create-sections", action="store_true", help="create sections the file names")
+        parser.add_argument("--create-authors", action="store_true", help="create authors the file names")
+        parser.add_argument("--database", default=DEFAULT_DB_ALIAS)
+        parser.add_argument("--no-progress", action="store_true")
+        parser.add_argument(
+            "--workers", type=int, default=1, help="processes writing batches side by side (PostgreSQL; default 1)"
+        )
+        text = parser.add_argument_group("source-text format (one story per file)")
+        text.add_argument("--section", help="section slug")
+        text.add_argument("--status", default="published")
+        text.add_argument("--published-at", help="ISO time with zone, e.g. 2017-07-05T12:00:00Z")
+        text.add_argument("--slug", default="", help="default: made from the headline")
+        text.add_argument("--tag", action="append", default=[], dest="tags", help="a tag (repeat for more)")
+
+    def handle(self, *args, **options):
+        path = options["file"]
+        fmt = options["format"] or ("text" if path.endswith(".txt") else "jsonl")
+        if options["batch_size"] < 1:
+            raise CommandError("--batch-size must be at least 1")
+        text = None
+        if fmt == "text":
+            if not options["section"]:
+                raise CommandError("--section is needed for the source-text format")
+            text = {
+                "section": options["section"],
+                "status": options["status"],
+                "published_at": options["published_at"],
+                "slug": options["slug"],
+                "tags": options["tags"],
+            }
+        show = not options["no_progress"] and options["verbosity"] > 0
+        try:
+            job = Import(
+                path,
+                format=fmt,
+                using=options["database"],
+                batch_size=options["batch_size"],
+                index=not options["no_index"],
+                create_sections=options["create_sections"],
+                create_authors=options["create_authors"],
+                text=text,
+                progress=self._bar if show else None,
+                workers=options["workers"],
+            )
+            summary = job.run(dry_run=options["dry_run"])
+        except (ImportFailed, BatchFailed, WorkerFailed) as failure:
+            raise CommandError(str(failure)) from None
+        except OSError as error:
+            raise CommandError(f"{path}: {error.strerror or error}") from None
+        if show:
+            self.stderr.write("")
+        if options["dry_run"]:
+            self.stdout.write(
+                f"Dry run: {summary.stories} stories checked, no problems; "
+                f"{summary.created} would be created, {summary.skipped} are in the database already. Nothing written."
+            )
+            return
+        if not summary.created and summary.skipped:
+            self.stdout.write(f"Nothing to do: all {summary.skipped} stories are in the database already.")
+        self.stdout.write(
+            f"created {summary.created}, skipped {summary.skipped} (already in the database), "
+            f"{summary.seconds:.1f} s, {summary.rate:.0f} stories/s"
+            + ("" if options["no_index"] else f", search documents {summary.indexed}")
+        )
+
+    def _bar(self, done, total):
+        width = 30
+        filled = width * done // total if total else width
+        self.stderr.write(f"\r[{'#' * filled}{'.' * (width - filled)}] {done}/{total}", ending="")
+        self.stderr.flush()
