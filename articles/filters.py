@@ -129,16 +129,24 @@ class StoryFilter(FilterSet):
     search = None
 
     def filter_text(self, queryset, name, value):
-        """The stories whose search document matches (``articles.search``): stemmed words,
-        ``"phrases"``, ``-exclusions`` and ``or``, never markup. Ranking waits for
-        :meth:`filter_queryset`, when every other filter is applied."""
+        """Stories whose search document matches (``articles.search``): stemmed words,
+        ``"phrases"``, ``-exclusions`` and ``or``, never markup.
+
+        Applied in :meth:`filter_queryset` once every other filter is in: the
+        match is then the last condition of the WHERE clause, so PostgreSQL
+        checks the cheap column filters (section, dates) first and reads a
+        story's search document only for the rows that pass them.
+        """
         self.search = text_search(value, using=queryset.db)
-        return self.search.filter(queryset)
+        return queryset
 
     def filter_queryset(self, queryset):
         queryset = super().filter_queryset(queryset)
+        if self.search is None:
+            return queryset
+        queryset = self.search.filter(queryset)
         order = self.form.cleaned_data.get("ordering")
-        if self.search is not None and (not order or order[0] == "relevance"):
+        if not order or order[0] == "relevance":
             queryset = self.search.best_match(queryset)
         return queryset
 

@@ -414,3 +414,16 @@ def test_fallback_without_fts5_is_correct(client, without_fts5):
     assert "<mark>reopened</mark>" in response.content.decode()
     for query in ('"unbalanced', "!!!", "x" * 1000):
         assert client.get("/search/", {"q": query}).status_code == 200
+
+
+def test_admin_search_counts_at_most_the_cap(editor_client, monkeypatch):
+    from articles.admin import SearchResultsPaginator
+
+    monkeypatch.setattr(SearchResultsPaginator, "cap", 2)
+    for hours in (1, 2, 3):
+        story(headline="Zeppelin", hours=hours)
+    cl = editor_client.get(CHANGELIST, {"q": "zeppelin"}).context["cl"]
+    assert cl.result_count == 2
+    assert len(cl.result_list) == 2
+    # Without a search the count is the real one.
+    assert editor_client.get(CHANGELIST).context["cl"].result_count == 3
