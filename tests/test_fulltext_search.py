@@ -419,11 +419,16 @@ def test_fallback_without_fts5_is_correct(client, without_fts5):
 def test_admin_search_counts_at_most_the_cap(editor_client, monkeypatch):
     from articles.admin import SearchResultsPaginator
 
+    from articles.admin import ArticleAdmin
+
     monkeypatch.setattr(SearchResultsPaginator, "cap", 2)
-    for hours in (1, 2, 3):
+    monkeypatch.setattr(ArticleAdmin, "list_per_page", 1)
+    newest = story(headline="Zeppelin", hours=1)
+    for hours in (2, 3):
         story(headline="Zeppelin", hours=hours)
-    cl = editor_client.get(CHANGELIST, {"q": "zeppelin"}).context["cl"]
+    cl = editor_client.get(CHANGELIST, {"q": "zeppelin", "o": "-5"}).context["cl"]
     assert cl.result_count == 2
-    assert len(cl.result_list) == 2
+    assert cl.paginator.num_pages == 2
+    assert list(cl.result_list) == [newest]
     # Without a search the count is the real one.
     assert editor_client.get(CHANGELIST).context["cl"].result_count == 3
