@@ -425,9 +425,7 @@ def test_fallback_without_fts5_is_correct(client, without_fts5):
 
 
 def test_admin_search_counts_at_most_the_cap(editor_client, monkeypatch):
-    from articles.admin import SearchResultsPaginator
-
-    from articles.admin import ArticleAdmin
+    from articles.admin import ArticleAdmin, SearchResultsPaginator
 
     monkeypatch.setattr(SearchResultsPaginator, "cap", 2)
     monkeypatch.setattr(ArticleAdmin, "list_per_page", 1)
