@@ -132,10 +132,10 @@ class StoryFilter(FilterSet):
         """Stories whose search document matches (``articles.search``): stemmed words,
         ``"phrases"``, ``-exclusions`` and ``or``, never markup.
 
-        Applied in :meth:`filter_queryset` once every other filter is in: the
-        match is then the last condition of the WHERE clause, so PostgreSQL
-        checks the cheap column filters (section, dates) first and reads a
-        story's search document only for the rows that pass them.
+        Applied in :meth:`filter_queryset`, after every other filter, together
+        with the ranking, which must see the fully filtered matches. (The
+        order in the WHERE clause does not decide PostgreSQL's order of
+        checks: it tests ``@@`` before ``section_id = …``; see the README.)
         """
         self.search = text_search(value, using=queryset.db)
         return queryset
