@@ -45,5 +45,5 @@ class Command(BaseCommand):
         if verbosity:
             self.stderr.write("")
         elapsed = time.monotonic() - started
-        stories = "story" if done == 1 else "stories"
-        self.stdout.write(f"Rebuilt the search documents of {done:,} {stories} in {elapsed:.1f} s.")
+        noun = "story" if done == 1 else "stories"
+        self.stdout.write(f"Rebuilt the search documents of {done:,} {noun} in {elapsed:.1f} s.")
