@@ -85,6 +85,16 @@ DEFAULTS = {
     # their first read, as every story without a stored render does): 0 keeps an
     # import's time for writing.
     "IMPORT_RENDER_AT_SAVE": 0,
+    # -- search (issue 10)
+    # PostgreSQL text-search configuration (stemming and stop words) for the
+    # search documents and queries, e.g. "english", "german", "simple". None
+    # derives it from the publication language (articles.search.search_config).
+    # Changing it needs `manage.py rebuild_search_index`.
+    "SEARCH_CONFIG": None,
+    # "Best match" ranks only the newest this many matches of a search, so
+    # ranking costs the same in a ten-year archive as in a one-month one;
+    # older matches are still listed under "Newest first".
+    "SEARCH_RANK_WINDOW": 1000,
 }
 
 

@@ -6,21 +6,17 @@ quietly ignoring the bad value and showing everything.
 """
 
 import datetime
-import html
 import re
 
 from django import forms
-from django.db.models import Exists, OuterRef, Q
 from django.utils.translation import gettext_lazy as _
 from django_filters import CharFilter, DateFilter, FilterSet, ModelChoiceFilter, ModelMultipleChoiceFilter
 from django_filters.filters import OrderingFilter
 
-from articles.models import Article, Author, RichText, Section, tags_in_print
+from articles.models import Article, Author, Section, tags_in_print
+from articles.search import text_search
 
 ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
-
-# More words than this in one search add nothing but work for the database.
-MAX_SEARCH_WORDS = 10
 
 
 def _public_tags(request):
@@ -60,7 +56,10 @@ class StoryFilterForm(forms.Form):
 class StoryOrderingFilter(OrderingFilter):
     """Three orders a reader understands, named for them rather than for columns."""
 
+    # "relevance" is applied by StoryFilter once every filter is in (it ranks
+    # the filtered matches); without search words it is "newest".
     orders = {
+        "relevance": ("-published_at", "-pk"),
         "newest": ("-published_at", "-pk"),
         "oldest": ("published_at", "pk"),
         "headline": ("headline", "-published_at", "-pk"),
@@ -68,6 +67,7 @@ class StoryOrderingFilter(OrderingFilter):
 
     def __init__(self, *args, **kwargs):
         kwargs["choices"] = [
+            ("relevance", _("Best match")),
             ("newest", _("Newest first")),
             ("oldest", _("Oldest first")),
             ("headline", _("Headline, A to Z")),
@@ -125,17 +125,29 @@ class StoryFilter(FilterSet):
         fields = []
         form = StoryFilterForm
 
-    def filter_text(self, queryset, name, value):
-        """Every word must appear in the headline, the standfirst or the body text.
+    # The text search of the current request (set by filter_text), for ranking and snippets.
+    search = None
 
-        The body is searched with ``Exists`` over its text blocks, so a story
-        matching in several paragraphs is still listed once. Body text is
-        stored as sanitised HTML, where ``&``, ``<`` and ``>`` are entities,
-        so the word is looked for in that form there.
+    def filter_text(self, queryset, name, value):
+        """Stories whose search document matches (``articles.search``): stemmed words,
+        ``"phrases"``, ``-exclusions`` and ``or``, never markup.
+
+        Applied in :meth:`filter_queryset`, after every other filter, together
+        with the ranking, which must see the fully filtered matches. (The
+        order in the WHERE clause does not decide PostgreSQL's order of
+        checks: it tests ``@@`` before ``section_id = …``; see the README.)
         """
-        for word in value.split()[:MAX_SEARCH_WORDS]:
-            in_body = RichText.objects.filter(parent=OuterRef("pk"), text__icontains=html.escape(word, quote=False))
-            queryset = queryset.filter(Q(headline__icontains=word) | Q(standfirst__icontains=word) | Exists(in_body))
+        self.search = text_search(value, using=queryset.db)
+        return queryset
+
+    def filter_queryset(self, queryset):
+        queryset = super().filter_queryset(queryset)
+        if self.search is None:
+            return queryset
+        queryset = self.search.filter(queryset)
+        order = self.form.cleaned_data.get("ordering")
+        if not order or order[0] == "relevance":
+            queryset = self.search.best_match(queryset)
         return queryset
 
     def filter_tags(self, queryset, name, value):

@@ -220,6 +220,10 @@ class SearchView(ListingMixin, FilterView):
         context = super().get_context_data(noindex=True, **kwargs)
         context["page_missing"] = self.page_missing
         context["result_count"] = context["paginator"].count
+        # Snippets for this page's stories only: one query over at most a page of rows.
+        search = getattr(self.filterset, "search", None)
+        if search is not None and context.get("articles"):
+            search.highlight(context["articles"])
         return context
 
     def render_to_response(self, context, **response_kwargs):

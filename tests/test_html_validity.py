@@ -16,6 +16,7 @@ from django.test import Client
 from django.utils.html import escape
 
 from articles.models import Article
+from articles.search import index_stories
 from tests.conftest import SEED_SLUG
 from tests.quality import generated_story, reader_url, search_params, vnu_check
 
@@ -49,6 +50,9 @@ def _render_pages():
     call_command("loaddata", "syria-no-fly-zones", verbosity=0)
     seed = Article.objects.get(slug=SEED_SLUG)
     story = generated_story()
+    # This module fixture's transaction never commits, so the after-commit
+    # receiver that keeps search documents current does not run: index here.
+    index_stories(Article.objects.values_list("pk", flat=True))
     client = Client()
     pages = {}
 

@@ -80,8 +80,9 @@ LISTING_PAGE_QUERIES = 7
 # count + page + bylines/authors + tags, and one query per select the form
 # offers (sections, topics, authors)
 SEARCH_PAGE_QUERIES = 8
-# ... plus one query each to check the section, topics and author given
-SEARCH_FILTERED_QUERIES = 11
+# ... plus one query each to check the section, topics and author given, and
+# one for the highlighted snippets of the page's stories (search words given)
+SEARCH_FILTERED_QUERIES = 12
 
 SHAPES = [
     pytest.param(1, 1, id="1-story-1-byline"),

@@ -1,0 +1,108 @@
+"""PostgreSQL: a stored ``tsvector`` per story, a GIN index, ``websearch_to_tsquery``.
+
+The column is written only here, by one UPDATE per call of
+:func:`index_stories` that builds every document from the stored rows. Tags
+are stripped from rich text in SQL (``regexp_replace``); the entities that
+remain (``&amp;``, ``&lt;``) are their own token type, which no
+configuration indexes, so ``x&lt;y`` is the words ``x`` and ``y``.
+"""
+
+import html
+
+from django.db import connections
+from django.db.models import BooleanField, FloatField
+from django.db.models.expressions import RawSQL
+
+from articles.search import search_config
+
+COLUMN = "search_document"
+INDEX = "articles_article_search_document"
+
+# Rich text without its markup: a tag becomes a space so words either side stay apart.
+STRIP_TAGS = r"regexp_replace({}, '<[^>]*>', ' ', 'g')"
+
+BODY_SQL = f"""
+    concat_ws(' ',
+        (SELECT string_agg({STRIP_TAGS.format("r.text")}, ' ' ORDER BY r.ordering, r.id)
+           FROM articles_richtext r WHERE r.parent_id = x.id),
+        (SELECT string_agg(q.quote || ' ' || q.attribution, ' ' ORDER BY q.ordering, q.id)
+           FROM articles_pullquote q WHERE q.parent_id = x.id))
+"""
+
+# Tags and bylines (weight B, with the standfirst): a search for a writer's
+# name or a topic finds their stories.
+EXTRA_SQL = """
+    concat_ws(' ',
+        (SELECT string_agg(t.name, ' ') FROM articles_taggedarticle ta
+           JOIN taggit_tag t ON t.id = ta.tag_id WHERE ta.content_object_id = x.id),
+        (SELECT string_agg(au.name, ' ') FROM articles_byline b
+           JOIN articles_author au ON au.id = b.author_id WHERE b.article_id = x.id))
+"""
+
+INDEX_SQL = f"""
+UPDATE articles_article AS a SET {COLUMN} =
+       setweight(to_tsvector(%(config)s::regconfig, a.headline), 'A')
+    || setweight(to_tsvector(%(config)s::regconfig, concat_ws(' ', a.standfirst, d.extra)), 'B')
+    || setweight(to_tsvector(%(config)s::regconfig, d.body), 'C')
+  FROM (SELECT x.id, {BODY_SQL} AS body, {EXTRA_SQL} AS extra
+          FROM unnest(%(pks)s::bigint[]) AS x(id)) AS d
+ WHERE a.id = d.id
+"""
+
+
+def create_schema(schema_editor):
+    schema_editor.execute(f"ALTER TABLE articles_article ADD COLUMN {COLUMN} tsvector")
+
+
+def create_index(schema_editor):
+    # After the fill: building a GIN index once is far faster than updating it row by row.
+    schema_editor.execute(f"CREATE INDEX {INDEX} ON articles_article USING gin ({COLUMN})")
+
+
+def drop_schema(schema_editor):
+    schema_editor.execute(f"DROP INDEX IF EXISTS {INDEX}")
+    schema_editor.execute(f"ALTER TABLE articles_article DROP COLUMN IF EXISTS {COLUMN}")
+
+
+def index_stories(pks, using):
+    with connections[using].cursor() as cursor:
+        cursor.execute(INDEX_SQL, {"config": search_config(), "pks": list(pks)})
+        return cursor.rowcount
+
+
+def _tsquery():
+    return "websearch_to_tsquery(%s::regconfig, %s)"
+
+
+def match_condition(text):
+    # Unqualified column: only articles_article has it, and it stays right when
+    # Django aliases the table inside a subquery (the rank window).
+    return RawSQL(f"{COLUMN} @@ {_tsquery()}", [search_config(), text], output_field=BooleanField())
+
+
+def rank_expression(text):
+    # ts_rank's default weights make a headline (A) match count five times a
+    # body (C) match; normalisation 1 damps long stories that repeat a word.
+    return RawSQL(f"ts_rank({COLUMN}, {_tsquery()}, 1)", [search_config(), text], output_field=FloatField())
+
+
+# \x02 and \x03 mark the matches: control characters no story contains (they
+# are removed from the text first), replaced by <mark> after escaping.
+HEADLINE_OPTIONS = 'StartSel=\x02, StopSel=\x03, MaxWords=35, MinWords=15, MaxFragments=2, FragmentDelimiter=" … "'
+
+HIGHLIGHT_SQL = f"""
+SELECT x.id, ts_headline(%(config)s::regconfig, translate({BODY_SQL}, E'\\x02\\x03', ''),
+       websearch_to_tsquery(%(config)s::regconfig, %(text)s), %(options)s)
+  FROM unnest(%(pks)s::bigint[]) AS x(id)
+"""
+
+
+def highlights(pks, text, using):
+    """``{pk: text with \\x02…\\x03 around matches}`` for the stories ``pks`` (one page of results)."""
+    with connections[using].cursor() as cursor:
+        cursor.execute(
+            HIGHLIGHT_SQL,
+            {"config": search_config(), "text": text, "options": HEADLINE_OPTIONS, "pks": list(pks)},
+        )
+        # The text still has the stored entities (&lt;): decode them, render_snippet escapes again.
+        return {pk: html.unescape(text or "") for pk, text in cursor.fetchall()}

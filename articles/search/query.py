@@ -1,0 +1,109 @@
+"""A reader's or an editor's search text, on whichever database: match, rank, snippets.
+
+Ranking ("Best match") looks only at the newest ``ARTICLES_SEARCH_RANK_WINDOW``
+matches of the filtered search: the window is read newest first (the
+publication-time index, or the text index and a top-N sort) and only its rows
+are ranked, so a common word costs the same in a ten-year archive as in a
+one-month one. Recency breaks ties.
+"""
+
+import re
+
+from django.db import connections
+from django.db.models import Q
+from django.utils.html import escape
+from django.utils.safestring import mark_safe
+
+from articles.conf import settings
+
+
+def render_snippet(marked):
+    """Escaped text with ``<mark>`` where the database put \\x02…\\x03: never the story's markup."""
+    if not marked:
+        return ""
+    text = escape(marked).replace("\x02", "<mark>").replace("\x03", "</mark>")
+    # A fragment cut inside a match leaves a marker unclosed: close it.
+    if text.count("<mark>") > text.count("</mark>"):
+        text += "</mark>"
+    return mark_safe(text)  # escaped above; only our own <mark> added
+
+
+def mark_words(text, terms, size=35):
+    """Python snippet (SQLite without FTS5): about ``size`` words around the first term, terms marked."""
+    text = text or ""
+    pattern = re.compile(
+        r"\b(" + "|".join(r"\W+".join(re.escape(w) for w in words) for words in terms) + r")", re.IGNORECASE
+    )
+    found = pattern.search(text)
+    words = text.split()
+    if found is None:
+        return " ".join(words[:size])
+    before = len(text[: found.start()].split())
+    first = max(0, before - size // 3)
+    excerpt = " ".join(words[first : first + size])
+    excerpt = pattern.sub(lambda m: f"\x02{m.group(0)}\x03", excerpt)
+    return ("… " if first else "") + excerpt + (" …" if first + size < len(words) else "")
+
+
+class TextSearch:
+    def __init__(self, text, using):
+        self.text = text
+        self.using = using
+        self.vendor = connections[using].vendor
+        if self.vendor == "sqlite":
+            from articles.search import sqlite
+
+            self.sqlite = sqlite.Query(text)
+        elif self.vendor != "postgresql":
+            raise NotImplementedError(f"Full-text search is not built for {self.vendor}.")
+
+    def condition(self):
+        """A filter() argument: the stories whose document matches, or None if the text has nothing to search."""
+        if self.vendor == "postgresql":
+            from articles.search import postgres
+
+            # websearch_to_tsquery never raises; text of stop words or
+            # punctuation only is an empty query, which matches nothing.
+            return Q(postgres.match_condition(self.text))
+        if self.sqlite.empty:
+            return None
+        return self.sqlite.condition()
+
+    def filter(self, queryset):
+        condition = self.condition()
+        return queryset.none() if condition is None else queryset.filter(condition)
+
+    def rank_expression(self):
+        if self.vendor == "postgresql":
+            from articles.search import postgres
+
+            return postgres.rank_expression(self.text)
+        return self.sqlite.rank()
+
+    def best_match(self, queryset):
+        """``queryset`` (already filtered) ranked by relevance within its newest matches, newest first on ties."""
+        from articles.models import Article
+
+        window = queryset.order_by("-published_at", "-pk").values("pk")[: settings.SEARCH_RANK_WINDOW]
+        return (
+            Article.objects.using(queryset.db)
+            .with_page_relations()
+            .filter(pk__in=window)
+            .annotate(search_rank=self.rank_expression())
+            .order_by("-search_rank", "-published_at", "-pk")
+        )
+
+    def highlight(self, articles):
+        """Give each story of one page a ``search_snippet``: its body around the matches, marked. One query."""
+        articles = list(articles)
+        if not articles:
+            return
+        pks = [article.pk for article in articles]
+        if self.vendor == "postgresql":
+            from articles.search import postgres
+
+            marked = postgres.highlights(pks, self.text, self.using)
+        else:
+            marked = self.sqlite.highlights(pks, self.using)
+        for article in articles:
+            article.search_snippet = render_snippet(marked.get(article.pk))

@@ -1,0 +1,461 @@
+"""Full-text search (issue 10): the index, its upkeep, the query, ranking, snippets, admin.
+
+Runs on SQLite (FTS5, and its plain-text fallback) and on PostgreSQL
+(tsvector + GIN). Searched words are ones Faker's lorem never produces, so
+other stories' random text cannot match.
+"""
+
+import datetime
+import logging
+
+import pytest
+from django.core.management import call_command
+from django.db import connection, transaction
+from django.urls import reverse
+from django.utils import timezone
+
+from articles import search as search_module
+from articles.models import Article, RichText
+from articles.search import index_stories, search_config
+from tests import factories
+from tests.test_listing_pages import assert_sound_html
+
+pytestmark = pytest.mark.django_db
+
+CHANGELIST = reverse("admin:articles_article_changelist")
+
+
+def search(client, **params):
+    response = client.get("/search/", params)
+    assert response.status_code == 200, response.status_code
+    return response, list(response.context["articles"])
+
+
+def ago(hours):
+    return timezone.now() - datetime.timedelta(hours=hours)
+
+
+def story(body="", hours=1, **kwargs):
+    # Fixed words, not Faker's (its lorem has "strong", "every", "news"...).
+    kwargs.setdefault("headline", "Quiet xylophone gala")
+    kwargs.setdefault("standfirst", "")
+    article = factories.ArticleFactory(published_at=ago(hours), **kwargs)
+    if body:
+        factories.RichTextFactory(parent=article, text=body)
+    return article
+
+
+# -- matching ----------------------------------------------------------------------------
+
+
+def test_stemmed_words_match(client):
+    found_story = story("<p>The ministers were negotiating all night.</p>")
+    story("<p>Nothing to see.</p>")
+    for query in ("minister", "negotiate", "Ministers"):
+        _, found = search(client, q=query)
+        assert found == [found_story], query
+
+
+def test_phrase_matches_words_in_order_only(client):
+    in_order = story("<p>The zeppelin hangar reopened.</p>")
+    story("<p>A hangar for every zeppelin.</p>")
+    _, found = search(client, q='"zeppelin hangar"')
+    assert found == [in_order]
+    _, found = search(client, q="zeppelin hangar")
+    assert len(found) == 2
+
+
+def test_exclusion_and_or(client):
+    both = story("<p>Zeppelin and quokka.</p>")
+    zeppelin = story("<p>Zeppelin alone.</p>")
+    quokka = story("<p>Quokka alone.</p>")
+    _, found = search(client, q="zeppelin -quokka")
+    assert found == [zeppelin]
+    _, found = search(client, q="zeppelin or quokka", ordering="newest")
+    assert set(found) == {both, zeppelin, quokka}
+    _, found = search(client, q="-quokka zeppelin")
+    assert found == [zeppelin]
+
+
+def test_exclusion_alone_lists_the_stories_without_the_word(client):
+    with_word = story("<p>Zeppelin.</p>")
+    without = story("<p>Quokka.</p>")
+    _, found = search(client, q="-zeppelin")
+    assert without in found
+    assert with_word not in found
+
+
+def test_markup_never_matches(client):
+    article = story('<p><strong>Bold</strong> words and a <a href="https://example.org/zebrafish">link</a>.</p>')
+    for query in ("href", "strong", "https", "zebrafish", "example", "p"):
+        _, found = search(client, q=query)
+        assert article not in found, query
+    for query in ("bold", "link"):
+        _, found = search(client, q=query)
+        assert found == [article], query
+
+
+def test_tags_and_bylines_are_searchable(client):
+    tagged = story()
+    factories.TaggedArticleFactory(content_object=tagged, tag=factories.TagFactory(name="Quokkas"))
+    credited = story()
+    factories.BylineFactory(article=credited, author__name="Ann Quillwright")
+    _, found = search(client, q="quokka")
+    assert found == [tagged]
+    _, found = search(client, q="Quillwright")
+    assert found == [credited]
+
+
+def test_pull_quotes_are_searchable(client):
+    article = story()
+    factories.PullQuoteFactory(parent=article, quote="Zeppelins are the future", attribution="Ann Quillwright")
+    _, found = search(client, q="zeppelin")
+    assert found == [article]
+
+
+def test_drafts_and_scheduled_stories_are_never_found(client):
+    factories.ArticleFactory(draft=True, headline="Zeppelin draft")
+    factories.ArticleFactory(scheduled=True, headline="Zeppelin later")
+    published = story(headline="Zeppelin now")
+    _, found = search(client, q="zeppelin")
+    assert found == [published]
+
+
+def test_filters_still_apply_to_text_search(client):
+    world = story("<p>Zeppelin news.</p>")
+    sport = story("<p>Zeppelin sport.</p>", section=factories.SectionFactory(slug="sport", name="Sport"))
+    _, found = search(client, q="zeppelin", section="sport")
+    assert found == [sport]
+    _, found = search(client, q="zeppelin", section="world")
+    assert found == [world]
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        '"unbalanced quote',
+        '"',
+        "!!! ()",
+        "-",
+        "or",
+        "OR AND NOT",
+        "headline:zeppelin",
+        "zeppelin*",
+        "^zeppelin",
+        "NEAR(a b)",
+        "a & | ! <-> :*",
+        "(zeppelin",
+        "x" * 200,
+        "zeppelin " * 22,
+        "x" * 1000,
+        "\x00zeppelin",
+    ],
+)
+def test_any_input_is_a_page_not_an_error(client, query):
+    story("<p>Zeppelin.</p>")
+    response = client.get("/search/", {"q": query})
+    assert response.status_code == 200
+    assert_sound_html(response.content.decode())
+
+
+def test_only_punctuation_finds_nothing(client):
+    story("<p>Zeppelin.</p>")
+    _, found = search(client, q="!!! ...")
+    assert found == []
+
+
+# -- ranking -----------------------------------------------------------------------------
+
+
+def test_headline_match_ranks_above_body_match(client):
+    in_body = story("<p>Zeppelin. A zeppelin, another zeppelin.</p>", hours=1)
+    in_headline = story(headline="Zeppelin lands", hours=48)
+    _, found = search(client, q="zeppelin")
+    assert found == [in_headline, in_body]
+    # "Newest first" is still there.
+    _, found = search(client, q="zeppelin", ordering="newest")
+    assert found == [in_body, in_headline]
+
+
+def test_recency_breaks_ties(client):
+    older = story(headline="Zeppelin", standfirst="", hours=10)
+    newer = story(headline="Zeppelin", standfirst="", hours=2)
+    _, found = search(client, q="zeppelin")
+    assert found == [newer, older]
+
+
+def test_best_match_is_default_and_offered(client):
+    story(headline="Zeppelin")
+    response, _ = search(client, q="zeppelin")
+    html = response.content.decode()
+    # The first choice: what a browser shows and sends when none is chosen.
+    assert html.index('<option value="relevance"') < html.index('<option value="newest"')
+    assert "Best match" in html
+
+
+def test_best_match_ranks_only_the_newest_window(client, settings):
+    settings.ARTICLES_SEARCH_RANK_WINDOW = 2
+    oldest_best = story(headline="Zeppelin", hours=30)
+    newer = [story("<p>A zeppelin.</p>", hours=hours) for hours in (2, 1)]
+    _, found = search(client, q="zeppelin")
+    assert set(found) == set(newer)
+    _, found = search(client, q="zeppelin", ordering="newest")
+    assert found[-1] == oldest_best
+
+
+def test_no_words_means_newest_first(client):
+    older, newer = story(hours=5), story(hours=1)
+    _, found = search(client, ordering="relevance")
+    assert found == [newer, older]
+
+
+# -- snippets ----------------------------------------------------------------------------
+
+
+def test_snippets_mark_matches_and_escape_text(client):
+    story("<p>Before the zeppelin came, x&lt;script&gt;alert(1)&lt;/script&gt; <strong>bold</strong>.</p>")
+    response, _ = search(client, q="zeppelin")
+    html = response.content.decode()
+    assert "<mark>zeppelin</mark>" in html
+    assert "&lt;script&gt;" in html
+    assert "<script>alert" not in html
+    assert "<strong>" not in html
+    assert_sound_html(html)
+
+
+def test_no_snippets_without_search_words(client):
+    story("<p>Zeppelin.</p>")
+    response, _ = search(client)
+    assert "search-snippet" not in response.content.decode()
+
+
+def test_text_search_query_count(client, django_assert_num_queries):
+    for n in range(25):
+        story(f"<p>Zeppelin number {n}.</p>", hours=n + 1)
+    # count + window-ranked page + bylines + tags + next scheduled story + the
+    # form's three selects + snippets: the search page's pin plus one
+    with django_assert_num_queries(9):
+        response = client.get("/search/", {"q": "zeppelin"})
+    assert len(response.context["articles"]) == 20
+
+
+# -- keeping the index current ------------------------------------------------------------
+
+
+def test_edited_block_is_reindexed(client):
+    article = story("<p>The zeppelin landed.</p>")
+    block = RichText.objects.get(parent=article)
+    block.text = "<p>The quokka landed.</p>"
+    block.save()
+    assert search(client, q="quokka")[1] == [article]
+    assert search(client, q="zeppelin")[1] == []
+
+
+def test_edited_headline_is_reindexed(client):
+    article = story(headline="Zeppelin lands")
+    article.headline = "Quokka lands"
+    article.save()
+    assert search(client, q="quokka")[1] == [article]
+    assert search(client, q="zeppelin")[1] == []
+
+
+def test_author_rename_reindexes_their_stories(client):
+    article = story()
+    byline = factories.BylineFactory(article=article, author__name="Ann Quillwright")
+    author = byline.author
+    author.name = "Ann Zeppelinova"
+    author.save()
+    assert search(client, q="Zeppelinova")[1] == [article]
+    assert search(client, q="Quillwright")[1] == []
+
+
+def test_tag_rename_reindexes_its_stories(client):
+    article = story()
+    tag = factories.TagFactory(name="Quokkas")
+    factories.TaggedArticleFactory(content_object=article, tag=tag)
+    tag.name = "Zeppelins"
+    tag.save()
+    assert search(client, q="zeppelin")[1] == [article]
+    assert search(client, q="quokka")[1] == []
+
+
+def test_deleted_story_leaves_the_index(client):
+    article = story("<p>Zeppelin.</p>")
+    pk = article.pk
+    article.delete()
+    if connection.vendor == "sqlite":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT count(*) FROM articles_search WHERE rowid = %s", [pk])
+            assert cursor.fetchone()[0] == 0
+    assert search(client, q="zeppelin")[1] == []
+
+
+def test_rolled_back_change_is_not_indexed(client):
+    article = story("<p>The zeppelin landed.</p>")
+    block = RichText.objects.get(parent=article)
+    with pytest.raises(RuntimeError), transaction.atomic():
+        block.text = "<p>The quokka landed.</p>"
+        block.save()
+        raise RuntimeError("rolled back")
+    assert search(client, q="quokka")[1] == []
+    assert search(client, q="zeppelin")[1] == [article]
+
+
+def test_indexing_error_is_logged_not_raised(monkeypatch, caplog):
+    def broken(pks, using=None):
+        raise RuntimeError("index down")
+
+    monkeypatch.setattr(search_module, "index_stories", broken)
+    with caplog.at_level(logging.ERROR, logger="articles.search"):
+        article = story(headline="Zeppelin")
+    assert Article.objects.filter(pk=article.pk).exists()
+    assert "rebuild_search_index" in caplog.text
+
+
+# -- bulk indexing -----------------------------------------------------------------------
+
+
+def _forget_index():
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute("UPDATE articles_article SET search_document = NULL")
+        else:
+            cursor.execute("DELETE FROM articles_search")
+
+
+def test_index_stories_builds_documents_in_bulk(client, django_assert_max_num_queries):
+    stories = [story(f"<p>Zeppelin {n}.</p>") for n in range(5)]
+    _forget_index()
+    assert search(client, q="zeppelin")[1] == []
+    # A few statements per call, not one per story.
+    with django_assert_max_num_queries(8):
+        assert index_stories([s.pk for s in stories]) == 5
+    assert len(search(client, q="zeppelin")[1]) == 5
+    assert index_stories([]) == 0
+
+
+def test_rebuild_command_indexes_every_story(client, capsys):
+    for n in range(5):
+        story(f"<p>Zeppelin {n}.</p>")
+    factories.ArticleFactory(draft=True, headline="Zeppelin draft")
+    _forget_index()
+    call_command("rebuild_search_index", batch_size=2)
+    out = capsys.readouterr()
+    assert "6 stories" in out.out
+    assert "Indexed 6/6" in out.err
+    assert len(search(client, q="zeppelin")[1]) == 5
+
+
+def test_rebuild_command_rejects_a_bad_batch_size():
+    from django.core.management import CommandError
+
+    with pytest.raises(CommandError, match="batch-size"):
+        call_command("rebuild_search_index", batch_size=0)
+
+
+# -- configuration -----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("language", "configured", "expected"),
+    [
+        ("en-gb", None, "english"),
+        ("de", None, "german"),
+        ("fr-ca", None, "french"),
+        ("xx", None, "simple"),
+        ("en", "simple", "simple"),
+    ],
+)
+def test_search_config_follows_the_language(settings, language, configured, expected):
+    settings.LANGUAGE_CODE = language
+    settings.ARTICLES_PUBLICATION_LANGUAGE = None
+    settings.ARTICLES_SEARCH_CONFIG = configured
+    assert search_config() == expected
+
+
+# -- admin -------------------------------------------------------------------------------
+
+
+def test_admin_search_uses_the_index(editor_client):
+    article = story('<p>The <a href="https://example.org/">zeppelin</a> landed.</p>', slug="zeppelin-lands")
+    story("<p>Other.</p>")
+    draft = factories.ArticleFactory(draft=True, headline="Zeppelins in draft")
+
+    def results(q):
+        response = editor_client.get(CHANGELIST, {"q": q})
+        assert response.status_code == 200
+        return set(response.context["cl"].result_list)
+
+    assert results("zeppelin") == {article, draft}
+    assert results("href") == set()
+    assert results("zeppelin-lands") == {article}  # the exact slug
+    assert results('"unbalanced') == set()
+    assert results("!!!") == set()
+
+
+# -- SQLite without FTS5 -----------------------------------------------------------------
+
+
+@pytest.fixture
+def without_fts5(monkeypatch):
+    """This SQLite as if built without FTS5: the plain table the migration would have made."""
+    if connection.vendor != "sqlite":
+        pytest.skip("SQLite's fallback")
+    from articles.search import sqlite
+
+    monkeypatch.setattr(sqlite, "fts5_available", lambda: False)
+    with connection.cursor() as cursor:  # DDL is transactional in SQLite: the test's rollback restores FTS5
+        cursor.execute("DROP TABLE articles_search")
+        sqlite.create_fallback_table(cursor.execute)
+
+
+def test_fallback_without_fts5_is_correct(client, without_fts5):
+    article = story('<p>The <a href="https://example.org/">zeppelin</a> hangar <strong>reopened</strong>.</p>')
+    other = story("<p>A hangar for the quokka zeppelin.</p>", headline="Zeppelin quorum")
+    assert search(client, q="href")[1] == []
+    assert search(client, q="strong")[1] == []
+    assert set(search(client, q="zeppelin")[1]) == {article, other}
+    assert search(client, q='"zeppelin hangar"')[1] == [article]
+    assert search(client, q="zeppelin -quokka")[1] == [article]
+    assert search(client, q="zeppelin")[1][0] == other  # headline match first
+    response, _ = search(client, q="reopened")
+    assert "<mark>reopened</mark>" in response.content.decode()
+    for query in ('"unbalanced', "!!!", "x" * 1000):
+        assert client.get("/search/", {"q": query}).status_code == 200
+
+
+def test_admin_search_counts_at_most_the_cap(editor_client, monkeypatch):
+    from articles.admin import ArticleAdmin, SearchResultsPaginator
+
+    monkeypatch.setattr(SearchResultsPaginator, "cap", 2)
+    monkeypatch.setattr(ArticleAdmin, "list_per_page", 1)
+    newest = story(headline="Zeppelin", hours=1)
+    for hours in (2, 3):
+        story(headline="Zeppelin", hours=hours)
+    cl = editor_client.get(CHANGELIST, {"q": "zeppelin", "o": "-5"}).context["cl"]
+    assert cl.result_count == 2
+    assert cl.paginator.num_pages == 2
+    assert list(cl.result_list) == [newest]
+    # Without a search the count is the real one.
+    assert editor_client.get(CHANGELIST).context["cl"].result_count == 3
+
+
+def test_migration_creates_and_fills_the_index(client):
+    import importlib
+    from types import SimpleNamespace
+
+    article = story("<p>Zeppelin.</p>")
+    migration = importlib.import_module("articles.migrations.0009_story_search")
+
+    def execute(sql, params=None):
+        with connection.cursor() as cursor:
+            cursor.execute(sql, params)
+
+    # The migration's own functions, on a bare editor: Django's schema editor
+    # cannot open inside the test's transaction on SQLite (DDL itself can).
+    editor = SimpleNamespace(connection=connection, execute=execute)
+    if connection.vendor == "postgresql":
+        execute("SET CONSTRAINTS ALL IMMEDIATE")  # no ALTER TABLE with the test's foreign-key checks pending
+    migration.drop(None, editor)
+    migration.create(None, editor)
+    assert search(client, q="zeppelin")[1] == [article]
