@@ -166,7 +166,11 @@ def story_keys(pks, using=None):
     found = {keys.STORIES, keys.LIST_HOME}
     found.update(keys.article(pk) for pk in pks)
     stories = Article._base_manager.using(using).filter(pk__in=pks)
-    found.update(keys.list_section(pk) for pk in stories.values_list("section_id", flat=True))
+    for section_id, published_at in stories.values_list("section_id", "published_at"):
+        found.add(keys.list_section(section_id))
+        if published_at is not None:
+            # The month's story sitemap part (articles.syndication).
+            found.add(keys.stories_month(published_at))
     tagged = TaggedArticle.objects.using(using).filter(content_object__in=pks)
     found.update(keys.list_tag(pk) for pk in tagged.values_list("tag_id", flat=True))
     bylines = Byline.objects.using(using).filter(article__in=pks)
@@ -189,6 +193,11 @@ def _article_keys(instance, created, raw, using):
     if instance.status not in _IN_PRINT and (stored is None or stored["status"] not in _IN_PRINT):
         return found
     found.add(keys.STORIES)
+    # The story sitemap part of its month, and of the month it left when re-dated:
+    # any save moves updated_at, which the part shows (articles.syndication).
+    for published_at in (instance.published_at, stored and stored["published_at"]):
+        if published_at is not None:
+            found.add(keys.stories_month(published_at))
     moved = created or raw or stored is None or any(stored[name] != getattr(instance, name) for name in _LISTED_BY)
     if moved:
         # The rows as they are now, and the story's own section: a deleted story's
@@ -289,9 +298,10 @@ def _left_list(sender, instance):
 
 def watched_models():
     """The models whose rows readers see, directly or on another story's page."""
-    from articles.models import DeliveryKey, RenderDependency, StoryRender
+    from articles.models import DeliveryKey, RenderDependency, SitemapPart, StoryRender
 
-    own = (DeliveryKey, StoryRender, RenderDependency)
+    # Delivery's own bookkeeping, and the sitemap summary (written after a change, not one itself).
+    own = (DeliveryKey, StoryRender, RenderDependency, SitemapPart)
     models = [model for model in apps.get_app_config("articles").get_models() if model not in own]
     if apps.is_installed("taggit"):
         models.append(apps.get_model("taggit", "Tag"))

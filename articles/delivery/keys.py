@@ -26,6 +26,9 @@ SECTIONS = "sections"
 TAGS = "tags"
 AUTHORS = "authors"
 LIST_HOME = "list-home"
+# The story sitemap index's summary of months (articles.syndication.parts),
+# renewed once the summary has caught up with a change.
+SITEMAP_PARTS = "sitemap-parts"
 
 
 def _named(prefix, doc):
@@ -44,6 +47,13 @@ tag = _named("tag", "A tag (taggit's Tag): its page and the stories that show it
 list_section = _named("list-section", "Which stories a section lists, in which order.")
 list_tag = _named("list-tag", "Which stories carry a tag (its page, and related stories drawn from it).")
 list_author = _named("list-author", "Which stories an author has a byline on.")
+
+
+def stories_month(when):
+    """``stories-2017-07``: the stories published in that month (site time zone), as its sitemap part lists them."""
+    from django.utils import timezone
+
+    return f"stories-{timezone.localtime(when):%Y-%m}"
 
 
 def widget(obj):
