@@ -276,3 +276,18 @@ def test_index_and_parts_match_the_protocols_schema(client, settings, schema, pa
         story(at(2017, 7, day), slug=f"q-and-a-{day}")
     validator = xmlschema.XMLSchema(str(_schemas() / schema))
     validator.validate(client.get(path).content.decode())
+
+
+def test_index_pages_tags_past_the_sitemap_limit(client, monkeypatch):
+    from articles.syndication.sitemaps import TagSitemap
+
+    monkeypatch.setattr(TagSitemap, "limit", 2)
+    tagged = factories.ArticleFactory()
+    for n in range(5):
+        factories.TaggedArticleFactory(content_object=tagged, tag=factories.TagFactory(slug=f"topic-{n}"))
+    factories.TagFactory(slug="unused")  # six tags, five in print: three pages of two
+    root = ET.fromstring(client.get("/sitemap.xml").content)
+    listed = [loc.text for loc in root.iterfind("sm:sitemap/sm:loc", NS) if "sitemap-tags" in loc.text]
+    assert listed == [f"http://testserver/sitemap-tags.xml{query}" for query in ("", "?p=2", "?p=3")]
+    for url in listed:
+        assert client.get(url.removeprefix("http://testserver")).status_code == 200
