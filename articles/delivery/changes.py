@@ -9,6 +9,7 @@ and applied once, after the commit (:func:`apply`):
 1. the stored story renders that show a touched key are marked stale and,
    up to ``ARTICLES_RENDER_AT_SAVE`` of them, rendered again at once
    (``articles.delivery.story_render``); the rest render on their next read;
+   the story sitemap's month summary catches up (``articles.syndication.parts``);
 2. each key gets a new version (one UPDATE, plus an INSERT for keys never
    seen before), so every page cache entry showing it is stale in every
    process at once (``articles.delivery.page_cache``);
@@ -141,6 +142,7 @@ def apply(changed, using=DEFAULT_DB_ALIAS):
     """Renew the keys, refresh the stored renders that show them, purge the edge, tell receivers."""
     from articles.delivery import purging, story_render
     from articles.signals import content_changed
+    from articles.syndication import parts
 
     if not changed:
         return
@@ -148,6 +150,8 @@ def apply(changed, using=DEFAULT_DB_ALIAS):
     # must find the render that shows the key already stale (or fresh again),
     # never the old one marked fresh, or it would store the old page as new.
     story_render.refresh(changed, using)
+    # The sitemap index's month summary likewise, before the keys its page shows move.
+    parts.refresh(changed, using)
     renew(changed, using)
     purging.purge(changed, using=using)
     content_changed.send(sender=apply, keys=frozenset(changed), using=using)

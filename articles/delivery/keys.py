@@ -26,9 +26,6 @@ SECTIONS = "sections"
 TAGS = "tags"
 AUTHORS = "authors"
 LIST_HOME = "list-home"
-# The story sitemap index's summary of months (articles.syndication.parts),
-# renewed once the summary has caught up with a change.
-SITEMAP_PARTS = "sitemap-parts"
 
 
 def _named(prefix, doc):

@@ -10,10 +10,11 @@ The sitemap index must not group a million stories by month on every
 request, so :class:`~articles.models.SitemapPart` keeps a summary: per part,
 how many stories and when the latest of them last changed. It is written:
 
-- after each committed change, by :func:`on_content_changed` (a receiver of
-  ``articles.signals.content_changed``), for the months named by the
-  change's ``stories-YYYY-MM`` keys and the months of its ``article-<pk>``
-  stories — both months of a re-dated story;
+- after each committed change, by :func:`refresh` (called where the change's
+  keys are applied, ``articles.delivery.changes.apply``, before they get
+  new versions), for the months named by the change's ``stories-YYYY-MM``
+  keys and the months of its ``article-<pk>`` stories — both months of a
+  re-dated story;
 - in full when a change names no keys (``site``: bulk writes that could not
   say what they touched), and by ``manage.py rebuild_sitemap_parts``.
 
@@ -219,24 +220,21 @@ def months_of_change(changed, using):
     return months
 
 
-def on_content_changed(sender, keys=frozenset(), using=DEFAULT_DB_ALIAS, **kwargs):
-    """Bring the summary up to date after a committed change (never raises: the change is saved)."""
-    from articles.delivery import purging
-    from articles.delivery.changes import renew
+def refresh(changed, using=DEFAULT_DB_ALIAS):
+    """Bring the summary up to date after a committed change (never raises: the change is saved).
 
-    changed = keys
+    Called by ``articles.delivery.changes.apply`` after the commit, before the
+    change's keys get their new versions: a request that sees the new
+    versions must find the summary caught up, or the page cache would keep
+    the index drawn from the old one as new (as with stored story renders).
+    """
     try:
         if delivery_keys.SITE in changed:
             rebuild_all(using)
-        else:
-            months = months_of_change(changed, using)
-            if not months:
-                return
+            return
+        months = months_of_change(changed, using)
+        if months:
             rebuild_months(months, using)
-        # The index read the summary before it caught up (the change's keys were
-        # renewed first): renew the index's own key so no such page is kept.
-        renew({delivery_keys.SITEMAP_PARTS}, using)
-        purging.purge({delivery_keys.SITEMAP_PARTS}, using=using)
     except Exception:
         logger.exception(
             "Could not update the story sitemap summary for %s; run manage.py rebuild_sitemap_parts.", changed

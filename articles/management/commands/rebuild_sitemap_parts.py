@@ -12,7 +12,7 @@ import time
 from django.core.management.base import BaseCommand, CommandError
 from django.db import DEFAULT_DB_ALIAS, DatabaseError
 
-from articles.delivery import changes, keys
+from articles.delivery import changes, keys, purging
 from articles.syndication import parts
 
 
@@ -35,8 +35,10 @@ class Command(BaseCommand):
         start = time.perf_counter()
         try:
             count = parts.rebuild_months(months, database) if months else parts.rebuild_all(database)
-            # Pages of the index rendered from the old summary are out of date.
-            changes.apply({keys.SITEMAP_PARTS}, database)
+            # Pages of the index drawn from the old summary are out of date
+            # ("stories": the index shows it; its parts are unchanged).
+            changes.renew({keys.STORIES}, database)
+            purging.purge({keys.STORIES}, using=database)
         except DatabaseError as error:
             raise CommandError(f"Could not rebuild the sitemap summary: {error}") from error
         elapsed = time.perf_counter() - start
