@@ -193,16 +193,6 @@ def sitemap_index(request):
     return _xml_response(lines)
 
 
-def _utc(value):
-    """A timestamp read as text (see ``story_sitemap``) as an aware datetime."""
-    if isinstance(value, datetime.datetime):
-        return value if timezone.is_aware(value) else value.replace(tzinfo=datetime.UTC)
-    # PostgreSQL: "2017-07-04 08:30:00.123+00" (the connection's zone, UTC);
-    # SQLite stores naive UTC text.
-    parsed = datetime.datetime.fromisoformat(value)
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=datetime.UTC)
-
-
 class _StoryAddress:
     """Story addresses without ``reverse()`` per story (10,000 reverses take 100 ms).
 
@@ -262,7 +252,7 @@ def story_sitemap(request, year, month, part="1"):
     lines = ['<?xml version="1.0" encoding="UTF-8"?>\n', f'<urlset xmlns="{SITEMAP_NS}">\n']
     latest = None
     for slug, published_text, updated_text in rows:
-        published_at, updated_at = _utc(published_text), _utc(updated_text)
+        published_at, updated_at = parts.utc(published_text), parts.utc(updated_text)
         modified = max(published_at, updated_at)
         latest = modified if latest is None or modified > latest else latest
         lastmod = modified.astimezone(zone).replace(microsecond=0).isoformat()
