@@ -57,12 +57,7 @@ urlpatterns = [
     # Before the generic route below, which would also match "news".
     path(
         "sitemap-news.xml",
-        reader_page(sitemap_views.sitemap, keys=SITEMAP_KEYS, scheduled=True),
-        {
-            "sitemaps": {"news": sitemaps.NewsSitemap},
-            "section": "news",
-            "template_name": "articles/sitemap_news.xml",
-        },
+        reader_page(sitemaps.news_sitemap, keys=SITEMAP_KEYS, scheduled=True),
         name="news_sitemap",
     ),
     path(

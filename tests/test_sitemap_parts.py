@@ -267,15 +267,24 @@ def _schemas():
 
 
 @pytest.mark.parametrize(
-    ("schema", "path"), [("siteindex.xsd", "/sitemap.xml"), ("sitemap.xsd", "/sitemap-stories-2017-07.xml")]
+    ("schema", "path"),
+    [
+        ("siteindex.xsd", "/sitemap.xml"),
+        ("sitemap.xsd", "/sitemap-stories-2017-07.xml"),
+        ("sitemap.xsd", "/sitemap-stories-2017-07-2.xml"),
+        ("sitemap-with-news.xsd", "/sitemap-news.xml"),
+    ],
 )
-def test_index_and_parts_match_the_protocols_schema(client, settings, schema, path):
+def test_index_parts_and_news_match_the_protocols_schema(client, settings, schema, path):
     xmlschema = pytest.importorskip("xmlschema")
     settings.ARTICLES_SITEMAP_PART_SIZE = 2
     for day in (1, 2, 3):
         story(at(2017, 7, day), slug=f"q-and-a-{day}")
+    factories.ArticleFactory(headline="Q&A: <b>not</b> markup & “quotes”")  # in the News sitemap
     validator = xmlschema.XMLSchema(str(_schemas() / schema))
-    validator.validate(client.get(path).content.decode())
+    body = client.get(path).content.decode()
+    validator.validate(body)
+    assert "<url>" in body or "<sitemap>" in body
 
 
 def test_index_pages_tags_past_the_sitemap_limit(client, monkeypatch):

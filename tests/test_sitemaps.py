@@ -22,7 +22,7 @@ INDEX_QUERIES = 7
 PART_QUERIES = 4  # those + count + page
 # A month's part: key versions + its stories + its next scheduled story (no count).
 STORY_PART_QUERIES = 3
-NEWS_QUERIES = 4  # those + count + page
+NEWS_QUERIES = 3  # those + the stories (one LIMITed query, no count: at most 1,000)
 
 
 def fetch_xml(client, url):

@@ -3,7 +3,8 @@
 A key names one thing readers see (``article-42``, ``author-7``,
 ``section-3``, ``tag-12``, ``widget-timeline-3``) or one list of stories
 whose membership or order can change (``list-home``, ``list-section-3``,
-``list-tag-12``, ``list-author-7``). A few keys name a whole collection,
+``list-tag-12``, ``list-author-7``, ``stories-2017-07``: a month's stories, as
+its story sitemap part lists them). A few keys name a whole collection,
 for pages that show all of it (``stories``: every story readers can see,
 for sitemaps and search; ``sections``, ``tags``, ``authors``) and ``site``
 is on every page, so that one change of it (``manage.py purge_edge --all``,

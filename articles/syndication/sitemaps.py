@@ -102,11 +102,10 @@ class AuthorSitemap(InPrintSitemap):
         return Author.objects.filter(Exists(in_print)).order_by("name")
 
 
-class NewsSitemap(Sitemap):
-    """Google News: stories published in the last 48 hours, newest first.
+class NewsSitemap:
+    """Google News: stories published in the last 48 hours, newest first, at most 1,000.
 
-    Rendered with ``articles/sitemap_news.xml``, which adds the ``news:``
-    elements from what ``get_urls`` puts on each entry.
+    Written by :func:`news_sitemap` as a string, like the story parts.
     """
 
     limit = NEWS_LIMIT
@@ -120,20 +119,9 @@ class NewsSitemap(Sitemap):
         return (
             Article.objects.published(at=now)
             .filter(published_at__gte=now - NEWS_WINDOW)
-            .only("slug", "headline", "published_at", "created_at")
-            .order_by("-published_at", "-pk")[:NEWS_LIMIT]
+            .order_by("-published_at", "-pk")
+            .values_list("slug", "headline", Cast("published_at", output_field=CharField()))[:NEWS_LIMIT]
         )
-
-    def get_urls(self, page=1, site=None, protocol=None):
-        urls = super().get_urls(page=page, site=site, protocol=protocol)
-        publication = {"name": settings.PUBLICATION_NAME, "language": publication_language()}
-        for url in urls:
-            story = url["item"]
-            url["publication"] = publication
-            url["title"] = story.headline
-            # W3C datetime with the offset, without microseconds.
-            url["publication_date"] = timezone.localtime(story.published_at).replace(microsecond=0).isoformat()
-        return urls
 
 
 # Served by Django's sitemap view at ``sitemap-<name>.xml`` (and ``?p=2``…).
@@ -263,4 +251,33 @@ def story_sitemap(request, year, month, part="1"):
     page = delivery_keys.current()
     if page is not None:
         page.moment(latest)
+    return _xml_response(lines)
+
+
+NEWS_NS = "http://www.google.com/schemas/sitemap-news/0.9"
+
+
+def news_sitemap(request):
+    """The Google News sitemap: one query, no template (1,000 stories in a few milliseconds)."""
+    if request.GET.get("p", "1") != "1":
+        raise Http404("The News sitemap has one page.")
+    name = escape(str(settings.PUBLICATION_NAME))
+    language = escape(publication_language())
+    publication = (
+        f"<news:publication><news:name>{name}</news:name><news:language>{language}</news:language></news:publication>"
+    )
+    address = _StoryAddress()
+    zone = timezone.get_current_timezone()
+    root = escape(_site_root(request))
+    lines = ['<?xml version="1.0" encoding="UTF-8"?>\n', f'<urlset xmlns="{SITEMAP_NS}" xmlns:news="{NEWS_NS}">\n']
+    for slug, headline, published_text in NewsSitemap().items():
+        published_at = parts.utc(published_text).astimezone(zone)
+        # W3C datetime with the offset, without microseconds.
+        published = published_at.replace(microsecond=0).isoformat()
+        lines.append(
+            f"<url><loc>{root}{address(slug, published_at)}</loc><news:news>{publication}"
+            f"<news:publication_date>{published}</news:publication_date>"
+            f"<news:title>{escape(headline)}</news:title></news:news></url>\n"
+        )
+    lines.append("</urlset>\n")
     return _xml_response(lines)
