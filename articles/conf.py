@@ -17,7 +17,7 @@ DEFAULTS = {
     # Stories in each RSS/Atom feed: a day's output for a busy desk.
     "FEED_SIZE": 30,
     # Google News wants an ISO 639 code ("en", not "en-gb"). None derives it
-    # from LANGUAGE_CODE (articles.sitemaps.publication_language).
+    # from LANGUAGE_CODE (articles.syndication.sitemaps.publication_language).
     "PUBLICATION_LANGUAGE": None,
     # Related stories (most shared tags) under a story.
     "RELATED_COUNT": 4,
@@ -95,6 +95,15 @@ DEFAULTS = {
     # ranking costs the same in a ten-year archive as in a one-month one;
     # older matches are still listed under "Newest first".
     "SEARCH_RANK_WINDOW": 1000,
+    # -- archive (issue 10)
+    # Listing pages count no further than this many pages (articles.pagination):
+    # "Page 3 of more than 100", and pages past it are 404s. The count reads at
+    # most MAX_PAGES x PAGINATE_BY + 1 ids, so the cost stays flat as the archive grows.
+    "MAX_PAGES": 100,
+    # URLs per story sitemap part (articles.syndication.sitemaps): a month of
+    # stories is one part, or several of at most this many. The sitemaps
+    # protocol allows 50,000; 10,000 keeps a part quick to render and fetch.
+    "SITEMAP_PART_SIZE": 10000,
 }
 
 

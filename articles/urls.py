@@ -1,10 +1,11 @@
 from django.contrib.sitemaps import views as sitemap_views
 from django.urls import path, re_path, register_converter
 
-from articles import feeds, preview, robots, sitemaps, views
+from articles import feeds, preview, robots, views
 from articles.converters import NameSlugConverter
 from articles.delivery import keys
 from articles.delivery.pages import reader_page
+from articles.syndication import sitemaps
 
 register_converter(NameSlugConverter, "nameslug")
 
@@ -34,21 +35,29 @@ urlpatterns = [
     path("feeds/tag/<nameslug:slug>/atom/", reader_page(feeds.TagAtomFeed()), name="tag_feed_atom"),
     path("feeds/author/<nameslug:slug>/rss/", reader_page(feeds.AuthorFeed()), name="author_feed_rss"),
     path("feeds/author/<nameslug:slug>/atom/", reader_page(feeds.AuthorAtomFeed()), name="author_feed_atom"),
+    # The index reads the parts' summary (its own key, renewed once the summary
+    # caught up with a change) and counts sections, tags and authors.
     path(
         "sitemap.xml",
-        reader_page(sitemap_views.index, keys=SITEMAP_KEYS, scheduled=True),
-        {"sitemaps": sitemaps.INDEX_SITEMAPS, "sitemap_url_name": "articles:sitemap"},
+        reader_page(sitemaps.sitemap_index, keys=SITEMAP_KEYS, scheduled=True),
         name="sitemap_index",
+    ),
+    # A month's stories: the part shows its month's key (keys.stories_month),
+    # so an edit renews only the part of its month.
+    re_path(
+        r"^sitemap-stories-(?P<year>[0-9]{4})-(?P<month>[0-9]{2})\.xml$",
+        reader_page(sitemaps.story_sitemap),
+        name="story_sitemap",
+    ),
+    re_path(
+        r"^sitemap-stories-(?P<year>[0-9]{4})-(?P<month>[0-9]{2})-(?P<part>[2-9]|[1-9][0-9]+)\.xml$",
+        reader_page(sitemaps.story_sitemap),
+        name="story_sitemap_part",
     ),
     # Before the generic route below, which would also match "news".
     path(
         "sitemap-news.xml",
-        reader_page(sitemap_views.sitemap, keys=SITEMAP_KEYS, scheduled=True),
-        {
-            "sitemaps": {"news": sitemaps.NewsSitemap},
-            "section": "news",
-            "template_name": "articles/sitemap_news.xml",
-        },
+        reader_page(sitemaps.news_sitemap, keys=SITEMAP_KEYS, scheduled=True),
         name="news_sitemap",
     ),
     path(

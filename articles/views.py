@@ -14,6 +14,7 @@ from articles.conf import settings
 from articles.delivery import keys, story_render
 from articles.filters import StoryFilter
 from articles.models import Article, Author, Section, TaggedArticle, tags_in_print
+from articles.pagination import CappedPaginator
 from articles.renderer import body_regions
 
 
@@ -56,6 +57,8 @@ class ListingMixin:
     """
 
     context_object_name = "articles"
+    # Counts stop at ARTICLES_MAX_PAGES pages: no list counts the whole archive.
+    paginator_class = CappedPaginator
     kept_params = ()
     # The key of the list this page shows (articles.delivery.keys), if any.
     list_key = None
@@ -224,6 +227,8 @@ class SearchView(ListingMixin, FilterView):
         search = getattr(self.filterset, "search", None)
         if search is not None and context.get("articles"):
             search.highlight(context["articles"])
+        # "More than 2,000 stories found": the count stops at the paginator's cap.
+        context["result_count_capped"] = context["paginator"].capped
         return context
 
     def render_to_response(self, context, **response_kwargs):

@@ -125,7 +125,9 @@ def targets(app):
         ("section, page 1", f"/section/{section.slug}/", False),
         ("section, page 50", f"/section/{section.slug}/?page=50", False),
         ("most-used tag", f"/tag/{tag.slug}/", False),
+        ("most-used tag, page 50", f"/tag/{tag.slug}/?page=50", False),
         ("most prolific author", f"/author/{author.slug}/", False),
+        ("most prolific author, page 50", f"/author/{author.slug}/?page=50", False),
         ("search: rare word", search(q=RARE_WORD), False),
         (f"search: common word ({common})", search(q=common), False),
         (f"search: phrase {phrase}", search(q=phrase), False),
@@ -136,6 +138,7 @@ def targets(app):
         ("feed: tag RSS", f"/feeds/tag/{tag.slug}/rss/", False),
         ("feed: author Atom", f"/feeds/author/{author.slug}/atom/", False),
         ("sitemap index", "/sitemap.xml", False),
+        ("news sitemap", "/sitemap-news.xml", False),
         ("admin changelist, search", "/admin/articles/article/?" + urlencode({"q": common}), True),
     ]
     part = _story_part(app)
@@ -239,6 +242,7 @@ def main(argv=None):
     parser.add_argument("--requests", type=int, default=60, help="measured requests per page and archive (default 60)")
     parser.add_argument("--rounds", type=int, default=6, help="turns the archives take (default 6)")
     parser.add_argument("--warmup", type=int, default=3, help="unmeasured requests per page first (default 3)")
+    parser.add_argument("--skip", metavar="REGEX", help="leave out the pages whose name matches, e.g. 'search|admin'")
     parser.add_argument("--worker", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.worker:
@@ -257,6 +261,8 @@ def main(argv=None):
 
 def measure(workers, args):
     names = [_name_of(target) for target in workers[0].targets]
+    if args.skip:
+        names = [name for name in names if not re.search(args.skip, name)]
     by_name = [{_name_of(target): target for target in each.targets} for each in workers]
     checks = [{} for _ in workers]
     for index, each in enumerate(workers):

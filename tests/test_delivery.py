@@ -84,6 +84,7 @@ def test_a_widget_edit_rerenders_the_stored_parts_at_save_time(two_stories):
 def _reader_pages(story):
     tag = story.tags.order_by("name").first()
     author = story.bylines.first().author
+    month = timezone.localtime(story.published_at)  # its story sitemap part
     return [
         "/",
         story.section.get_absolute_url(),
@@ -94,7 +95,7 @@ def _reader_pages(story):
         reverse("articles:section_feed_rss", kwargs={"slug": story.section.slug}),
         reverse("articles:tag_feed_atom", kwargs={"slug": tag.slug}),
         reverse("articles:author_feed_rss", kwargs={"slug": author.slug}),
-        reverse("articles:sitemap", kwargs={"section": "stories"}),
+        reverse("articles:story_sitemap", kwargs={"year": f"{month:%Y}", "month": f"{month:%m}"}),
         reverse("articles:search") + "?q=Tillerson",
     ]
 

@@ -20,12 +20,14 @@ from articles.models import (
     RenderDependency,
     RichText,
     Section,
+    SitemapPart,
     StoryRender,
     tag_url,
 )
 from articles.richtext import sanitize_html
 from articles.signals import mark_content_changed
-from articles.sitemaps import SITEMAPS
+from articles.syndication.parts import month_of
+from articles.syndication.sitemaps import SITEMAPS, story_part_path
 from tests import factories
 from tests.html import feed_problems, runnable_markup, sitemap_problems
 
@@ -163,8 +165,9 @@ VECTORS = [
 
 WRITE_PATHS = ["save", "update", "loaddata"]
 
+# Bookkeeping no editor writes: delivery's keys and renders, the sitemap summary.
+DELIVERY_MODELS = {DeliveryKey, RenderDependency, SitemapPart, StoryRender}
 # Fields no reader page shows at all: their values cannot reach a reader.
-DELIVERY_MODELS = {DeliveryKey, RenderDependency, StoryRender}
 NOT_SHOWN_TO_READERS = {"articles.author.email", "articles.author.social_handle"}
 # Which part of the page a block goes in: a block in an unknown region is
 # simply not shown, so it is tested one field at a time like a choice.
@@ -311,6 +314,8 @@ class World:
         if tag_url(tag):
             pages.append(tag_url(tag))
         sitemaps = ["/sitemap.xml", "/sitemap-news.xml", *(f"/sitemap-{part}.xml" for part in SITEMAPS)]
+        if article.published_at:
+            sitemaps.append(story_part_path(month_of(article.published_at)))
         return pages, feeds, sitemaps
 
 

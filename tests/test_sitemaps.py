@@ -6,8 +6,8 @@ import xml.etree.ElementTree as ET
 import pytest
 from django.utils import timezone
 
-from articles import sitemaps
 from articles.models import Article, Byline
+from articles.syndication import sitemaps
 from tests import factories
 
 pytestmark = pytest.mark.django_db
@@ -15,9 +15,14 @@ pytestmark = pytest.mark.django_db
 NS = {"sm": "http://www.sitemaps.org/schemas/sitemap/0.9", "news": "http://www.google.com/schemas/sitemap-news/0.9"}
 
 # Each also reads the versions of its keys and the next scheduled story (articles.delivery).
-INDEX_QUERIES = 8  # those + stories' lastmod and count, sections, tags, authors and news counts
+# Those + the story parts' summary + stories of the current month come due since it
+# was summed up + sections, tags and authors counts (was 8 with a count over all
+# stories and a MAX over their updated_at; the News sitemap is not counted: one page).
+INDEX_QUERIES = 7
 PART_QUERIES = 4  # those + count + page
-NEWS_QUERIES = 4  # those + count + page
+# A month's part: key versions + its stories + its next scheduled story (no count).
+STORY_PART_QUERIES = 3
+NEWS_QUERIES = 3  # those + the stories (one LIMITed query, no count: at most 1,000)
 
 
 def fetch_xml(client, url):
@@ -59,8 +64,8 @@ def hidden_stories(db):
 def test_index_lists_every_part(client):
     root = fetch_xml(client, "/sitemap.xml")
     assert root.tag == "{http://www.sitemaps.org/schemas/sitemap/0.9}sitemapindex"
+    # No stories yet: no story part; the others are listed even when empty.
     assert [loc.text for loc in root.iterfind("sm:sitemap/sm:loc", NS)] == [
-        absolute("/sitemap-stories.xml"),
         absolute("/sitemap-sections.xml"),
         absolute("/sitemap-tags.xml"),
         absolute("/sitemap-authors.xml"),
@@ -68,23 +73,38 @@ def test_index_lists_every_part(client):
     ]
 
 
+def test_index_lists_story_parts_by_month_newest_first(client, seed_story):
+    newer = factories.ArticleFactory()
+    root = fetch_xml(client, "/sitemap.xml")
+    listed = [loc.text for loc in root.iterfind("sm:sitemap/sm:loc", NS)]
+    assert listed[:2] == [
+        absolute(f"/sitemap-stories-{timezone.localtime(newer.published_at):%Y-%m}.xml"),
+        absolute(f"/sitemap-stories-{timezone.localtime(seed_story.published_at):%Y-%m}.xml"),
+    ]
+    assert listed[2:] == [absolute(f"/sitemap-{name}.xml") for name in ("sections", "tags", "authors", "news")]
+
+
 def test_index_parts_all_resolve(client, seed_story):
     for loc in fetch_xml(client, "/sitemap.xml").iterfind("sm:sitemap/sm:loc", NS):
         assert fetch_xml(client, loc.text.removeprefix("http://testserver")).tag.endswith("urlset")
 
 
-def test_index_gives_the_stories_lastmod(client, seed_story):
+def test_index_gives_each_story_part_its_lastmod_with_time_and_zone(client, seed_story):
     newer = factories.ArticleFactory()
     root = fetch_xml(client, "/sitemap.xml")
-    lastmod = root.find("sm:sitemap[sm:loc='http://testserver/sitemap-stories.xml']/sm:lastmod", NS).text
-    assert datetime.datetime.fromisoformat(lastmod) == newer.updated_at
+    path = f"http://testserver/sitemap-stories-{timezone.localtime(newer.published_at):%Y-%m}.xml"
+    lastmod = datetime.datetime.fromisoformat(root.find(f"sm:sitemap[sm:loc='{path}']/sm:lastmod", NS).text)
+    assert lastmod.tzinfo is not None
+    assert lastmod == newer.updated_at.replace(microsecond=0)
 
 
 def test_stories_with_lastmod(client, seed_story):
-    root = fetch_xml(client, "/sitemap-stories.xml")
+    root = fetch_xml(client, f"/sitemap-stories-{timezone.localtime(seed_story.published_at):%Y-%m}.xml")
     url = root.find("sm:url", NS)
     assert url.find("sm:loc", NS).text == absolute(seed_story.get_absolute_url())
-    assert url.find("sm:lastmod", NS).text == timezone.localdate(seed_story.updated_at).isoformat()
+    lastmod = datetime.datetime.fromisoformat(url.find("sm:lastmod", NS).text)
+    assert lastmod.utcoffset() is not None
+    assert lastmod == max(seed_story.updated_at, seed_story.published_at).replace(microsecond=0)
 
 
 def test_sections_tags_and_authors(client, seed_story):
@@ -123,16 +143,33 @@ def test_author_with_a_secondary_byline_is_listed(client):
 
 
 def test_hidden_stories_are_in_no_sitemap(client, seed_story, hidden_stories):
-    for part in ("stories", "sections", "tags", "authors", "news"):
-        listed = " ".join(locations(fetch_xml(client, f"/sitemap-{part}.xml")))
+    factories.ArticleFactory()  # this month has a part
+    index = fetch_xml(client, "/sitemap.xml")
+    for loc in index.iterfind("sm:sitemap/sm:loc", NS):
+        listed = " ".join(locations(fetch_xml(client, loc.text.removeprefix("http://testserver"))))
         for article in hidden_stories:
             assert article.slug not in listed
             assert f"only-{article.headline.split()[1]}" not in listed
             assert article.section.slug not in listed
 
 
-@pytest.mark.parametrize("url", ["/sitemap-stories.xml?p=2", "/sitemap-stories.xml?p=x", "/sitemap-nothing.xml"])
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/sitemap-stories.xml",
+        "/sitemap-tags.xml?p=2",
+        "/sitemap-tags.xml?p=x",
+        "/sitemap-nothing.xml",
+        "/sitemap-stories-2017-13.xml",
+        "/sitemap-stories-2017-00.xml",
+        "/sitemap-stories-1999-01.xml",
+        "/sitemap-stories-SEED-2.xml",
+        "/sitemap-stories-SEED-1.xml",
+        "/sitemap-stories-SEED-02.xml",
+    ],
+)
 def test_bad_sitemap_pages_are_404(client, seed_story, url):
+    url = url.replace("SEED", f"{timezone.localtime(seed_story.published_at):%Y-%m}")
     assert client.get(url).status_code == 404
 
 
@@ -262,7 +299,10 @@ def test_sitemap_query_count_is_constant(client, django_assert_num_queries, stor
 
     with django_assert_num_queries(INDEX_QUERIES):
         fetch_xml(client, "/sitemap.xml")
-    for part, expected in (("stories", stories), ("tags", stories), ("authors", stories * bylines)):
+    month = timezone.localtime(Article.objects.latest("published_at").published_at)
+    with django_assert_num_queries(STORY_PART_QUERIES):
+        assert len(locations(fetch_xml(client, f"/sitemap-stories-{month:%Y-%m}.xml"))) >= 1
+    for part, expected in (("tags", stories), ("authors", stories * bylines)):
         with django_assert_num_queries(PART_QUERIES):
             assert len(locations(fetch_xml(client, f"/sitemap-{part}.xml"))) == expected
     with django_assert_num_queries(PART_QUERIES):

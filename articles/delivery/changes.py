@@ -9,6 +9,7 @@ and applied once, after the commit (:func:`apply`):
 1. the stored story renders that show a touched key are marked stale and,
    up to ``ARTICLES_RENDER_AT_SAVE`` of them, rendered again at once
    (``articles.delivery.story_render``); the rest render on their next read;
+   the story sitemap's month summary catches up (``articles.syndication.parts``);
 2. each key gets a new version (one UPDATE, plus an INSERT for keys never
    seen before), so every page cache entry showing it is stale in every
    process at once (``articles.delivery.page_cache``);
@@ -141,6 +142,7 @@ def apply(changed, using=DEFAULT_DB_ALIAS):
     """Renew the keys, refresh the stored renders that show them, purge the edge, tell receivers."""
     from articles.delivery import purging, story_render
     from articles.signals import content_changed
+    from articles.syndication import parts
 
     if not changed:
         return
@@ -148,6 +150,8 @@ def apply(changed, using=DEFAULT_DB_ALIAS):
     # must find the render that shows the key already stale (or fresh again),
     # never the old one marked fresh, or it would store the old page as new.
     story_render.refresh(changed, using)
+    # The sitemap index's month summary likewise, before the keys its page shows move.
+    parts.refresh(changed, using)
     renew(changed, using)
     purging.purge(changed, using=using)
     content_changed.send(sender=apply, keys=frozenset(changed), using=using)
@@ -166,7 +170,11 @@ def story_keys(pks, using=None):
     found = {keys.STORIES, keys.LIST_HOME}
     found.update(keys.article(pk) for pk in pks)
     stories = Article._base_manager.using(using).filter(pk__in=pks)
-    found.update(keys.list_section(pk) for pk in stories.values_list("section_id", flat=True))
+    for section_id, published_at in stories.values_list("section_id", "published_at"):
+        found.add(keys.list_section(section_id))
+        if published_at is not None:
+            # The month's story sitemap part (articles.syndication).
+            found.add(keys.stories_month(published_at))
     tagged = TaggedArticle.objects.using(using).filter(content_object__in=pks)
     found.update(keys.list_tag(pk) for pk in tagged.values_list("tag_id", flat=True))
     bylines = Byline.objects.using(using).filter(article__in=pks)
@@ -189,6 +197,11 @@ def _article_keys(instance, created, raw, using):
     if instance.status not in _IN_PRINT and (stored is None or stored["status"] not in _IN_PRINT):
         return found
     found.add(keys.STORIES)
+    # The story sitemap part of its month, and of the month it left when re-dated:
+    # any save moves updated_at, which the part shows (articles.syndication).
+    for published_at in (instance.published_at, stored and stored["published_at"]):
+        if published_at is not None:
+            found.add(keys.stories_month(published_at))
     moved = created or raw or stored is None or any(stored[name] != getattr(instance, name) for name in _LISTED_BY)
     if moved:
         # The rows as they are now, and the story's own section: a deleted story's
@@ -289,9 +302,10 @@ def _left_list(sender, instance):
 
 def watched_models():
     """The models whose rows readers see, directly or on another story's page."""
-    from articles.models import DeliveryKey, RenderDependency, StoryRender
+    from articles.models import DeliveryKey, RenderDependency, SitemapPart, StoryRender
 
-    own = (DeliveryKey, StoryRender, RenderDependency)
+    # Delivery's own bookkeeping, and the sitemap summary (written after a change, not one itself).
+    own = (DeliveryKey, StoryRender, RenderDependency, SitemapPart)
     models = [model for model in apps.get_app_config("articles").get_models() if model not in own]
     if apps.is_installed("taggit"):
         models.append(apps.get_model("taggit", "Tag"))

@@ -3,7 +3,8 @@
 A key names one thing readers see (``article-42``, ``author-7``,
 ``section-3``, ``tag-12``, ``widget-timeline-3``) or one list of stories
 whose membership or order can change (``list-home``, ``list-section-3``,
-``list-tag-12``, ``list-author-7``). A few keys name a whole collection,
+``list-tag-12``, ``list-author-7``, ``stories-2017-07``: a month's stories, as
+its story sitemap part lists them). A few keys name a whole collection,
 for pages that show all of it (``stories``: every story readers can see,
 for sitemaps and search; ``sections``, ``tags``, ``authors``) and ``site``
 is on every page, so that one change of it (``manage.py purge_edge --all``,
@@ -44,6 +45,13 @@ tag = _named("tag", "A tag (taggit's Tag): its page and the stories that show it
 list_section = _named("list-section", "Which stories a section lists, in which order.")
 list_tag = _named("list-tag", "Which stories carry a tag (its page, and related stories drawn from it).")
 list_author = _named("list-author", "Which stories an author has a byline on.")
+
+
+def stories_month(when):
+    """``stories-2017-07``: the stories published in that month (site time zone), as its sitemap part lists them."""
+    from django.utils import timezone
+
+    return f"stories-{timezone.localtime(when):%Y-%m}"
 
 
 def widget(obj):

@@ -11,6 +11,7 @@ from articles.models.bylines import Byline
 from articles.models.corrections import Correction, SlugRedirect
 from articles.models.delivery import DeliveryKey, RenderDependency, StoryRender
 from articles.models.sections import Section
+from articles.models.sitemaps import SitemapPart
 from articles.widgets.profile import Profile, ProfileBlock, ProfileFact
 from articles.widgets.timeline import Timeline, TimelineBlock, TimelineEvent
 
@@ -29,6 +30,7 @@ __all__ = [
     "RenderDependency",
     "RichText",
     "Section",
+    "SitemapPart",
     "SlugRedirect",
     "StoryRender",
     "TaggedArticle",

@@ -215,7 +215,24 @@ class Article(Timestamped):
         verbose_name = _("article")
         verbose_name_plural = _("articles")
         ordering = ["-published_at", "-created_at"]
-        indexes = [models.Index(fields=["status", "-published_at"], name="article_status_published")]
+        indexes = [
+            models.Index(fields=["status", "-published_at"], name="article_status_published"),
+            # Reader lists (articles.views, feeds): published stories newest first.
+            # Partial on status, so a list walks only stories in print and stops at
+            # its LIMIT; "published_at <= now" is checked on the index entries
+            # (now() cannot be part of an index predicate).
+            models.Index(
+                fields=["-published_at", "-id"],
+                name="article_reader_order",
+                condition=models.Q(status="published"),
+            ),
+            # A section's page and feeds: the same order within one section.
+            models.Index(
+                fields=["section", "-published_at", "-id"],
+                name="article_section_order",
+                condition=models.Q(status="published"),
+            ),
+        ]
         constraints = [
             slug_check(name="articles_article_slug_valid"),
             web_url_check(
@@ -408,6 +425,10 @@ class TaggedArticle(TaggedItemBase):
     class Meta:
         verbose_name = _("article tag")
         verbose_name_plural = _("article tags")
+        # A tag's stories by tag (the other way round from the unique key, which
+        # serves "does this story carry the tag?"): for rare tags the planner
+        # starts here, and taggit's "tags in print" reads it without the table.
+        indexes = [models.Index(fields=["tag", "content_object"], name="taggedarticle_tag_story")]
         constraints = [
             models.UniqueConstraint(fields=["content_object", "tag"], name="unique_article_tag"),
         ]

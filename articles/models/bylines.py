@@ -33,6 +33,9 @@ class Byline(models.Model):
         verbose_name = _("byline")
         verbose_name_plural = _("bylines")
         ordering = ["position", "pk"]
+        # An author's stories by author (the unique key starts with the story):
+        # author pages and "authors in print" for the sitemap.
+        indexes = [models.Index(fields=["author", "article"], name="byline_author_story")]
         constraints = [
             models.UniqueConstraint(fields=["article", "author", "role"], name="unique_byline_role"),
         ]

@@ -1,0 +1,1 @@
+"""What the site offers crawlers and aggregators: sitemaps (``sitemaps``) and their month summary (``parts``)."""
