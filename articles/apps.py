@@ -8,7 +8,6 @@ class ArticlesConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self):
-        from articles import checks, search, signals  # noqa: F401  (checks registers the system checks)
+        from articles import checks, signals  # noqa: F401  (checks registers the system checks)
 
         signals.connect(self)
-        search.connect()  # keeps search documents current after each committed change

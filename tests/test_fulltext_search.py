@@ -251,6 +251,25 @@ def test_edited_block_is_reindexed(client):
     assert search(client, q="zeppelin")[1] == []
 
 
+def test_documents_are_current_before_the_change_moves_any_key(client, monkeypatch):
+    # A search page rendered once its keys have new versions is cached as
+    # fresh: it must already find the change, or it would keep the old results.
+    from articles.delivery import changes
+
+    article = story(headline="Zeppelin lands")
+    seen = []
+    renew = changes.renew
+
+    def watching_renew(changed, using="default"):
+        seen.append(list(search_module.text_search("quokka").filter(Article.objects.all())))
+        return renew(changed, using)
+
+    monkeypatch.setattr(changes, "renew", watching_renew)
+    article.headline = "Quokka lands"
+    article.save()
+    assert seen == [[article]]
+
+
 def test_edited_headline_is_reindexed(client):
     article = story(headline="Zeppelin lands")
     article.headline = "Quokka lands"

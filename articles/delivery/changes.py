@@ -9,7 +9,8 @@ and applied once, after the commit (:func:`apply`):
 1. the stored story renders that show a touched key are marked stale and,
    up to ``ARTICLES_RENDER_AT_SAVE`` of them, rendered again at once
    (``articles.delivery.story_render``); the rest render on their next read;
-   the story sitemap's month summary catches up (``articles.syndication.parts``);
+   the story sitemap's month summary (``articles.syndication.parts``) and the
+   search documents of the changed stories (``articles.search``) catch up;
 2. each key gets a new version (one UPDATE, plus an INSERT for keys never
    seen before), so every page cache entry showing it is stale in every
    process at once (``articles.delivery.page_cache``);
@@ -140,6 +141,7 @@ def renew(changed, using=DEFAULT_DB_ALIAS):
 
 def apply(changed, using=DEFAULT_DB_ALIAS):
     """Renew the keys, refresh the stored renders that show them, purge the edge, tell receivers."""
+    from articles import search
     from articles.delivery import purging, story_render
     from articles.signals import content_changed
     from articles.syndication import parts
@@ -152,6 +154,8 @@ def apply(changed, using=DEFAULT_DB_ALIAS):
     story_render.refresh(changed, using)
     # The sitemap index's month summary likewise, before the keys its page shows move.
     parts.refresh(changed, using)
+    # And the search documents: a search page rendered once the keys move must find the change.
+    search.reindex_changed(keys=changed, using=using)
     renew(changed, using)
     purging.purge(changed, using=using)
     content_changed.send(sender=apply, keys=frozenset(changed), using=using)

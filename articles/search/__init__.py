@@ -16,9 +16,10 @@ matches a link or bold text.
   searched with ``LIKE`` (:mod:`articles.search.sqlite`).
 
 Documents are rebuilt by :func:`index_stories` (bulk: imports call it per
-batch) and kept current by :func:`reindex_changed`, a receiver of
-``articles.signals.content_changed``: after a committed change it reindexes
-the stories named by ``article-<pk>`` keys and the stories of changed
+batch) and kept current by :func:`reindex_changed`, which
+``articles.delivery.changes.apply`` calls after a committed change, before
+the change's keys get new versions (so no search page can be cached from
+the old documents once they have): it reindexes the stories named by ``article-<pk>`` keys and the stories of changed
 authors (``author-<pk>``) and tags (``tag-<pk>``). A rolled-back change is
 never announced, so never indexed.
 """
@@ -137,7 +138,7 @@ RECEIVER_BATCH = 2000
 
 
 def reindex_changed(sender=None, keys=frozenset(), using=DEFAULT_DB_ALIAS, **kwargs):
-    """``content_changed`` receiver: reindex what the committed change touched.
+    """Reindex what a committed change touched (``articles.delivery.changes.apply``, before its keys move).
 
     Errors are logged, never raised: the editor's change is committed, and a
     stale search document is fixed by the next save or by
@@ -150,12 +151,6 @@ def reindex_changed(sender=None, keys=frozenset(), using=DEFAULT_DB_ALIAS, **kwa
                 index_stories(pks[start : start + RECEIVER_BATCH], using=using)
     except Exception:
         logger.exception("Could not update the search index for %s; run manage.py rebuild_search_index.", keys)
-
-
-def connect():
-    from articles.signals import content_changed
-
-    content_changed.connect(reindex_changed, dispatch_uid="articles.search.reindex_changed")
 
 
 def text_search(text, using=None):
