@@ -95,6 +95,11 @@ DEFAULTS = {
     # ranking costs the same in a ten-year archive as in a one-month one;
     # older matches are still listed under "Newest first".
     "SEARCH_RANK_WINDOW": 1000,
+    # Searches ordered by date or headline with at most this many matches are
+    # listed from their ids, read through the text index (articles.search.query.
+    # TextSearch.shortlist); more matches than this means a word common enough
+    # for the newest-first walk to fill a page quickly.
+    "SEARCH_SHORTLIST": 10000,
     # -- archive (issue 10)
     # Listing pages count no further than this many pages (articles.pagination):
     # "Page 3 of more than 100", and pages past it are 404s. The count reads at

@@ -147,8 +147,8 @@ class StoryFilter(FilterSet):
         queryset = self.search.filter(queryset)
         order = self.form.cleaned_data.get("ordering")
         if not order or order[0] == "relevance":
-            queryset = self.search.best_match(queryset)
-        return queryset
+            return self.search.best_match(queryset)
+        return self.search.shortlist(queryset)
 
     def filter_tags(self, queryset, name, value):
         # All the chosen tags, not any: choosing more topics narrows the search.

@@ -1,7 +1,7 @@
 """Reader pages cost a fixed number of queries, whatever the story holds."""
 
 import pytest
-from django.db import transaction
+from django.db import connection, transaction
 
 from tests import factories
 
@@ -149,7 +149,10 @@ def test_filtered_search_query_count_is_constant(client, django_assert_num_queri
         "date_to": "2100-01-01",
         "ordering": "oldest",
     }
-    with django_assert_num_queries(SEARCH_FILTERED_QUERIES):
+    # On PostgreSQL a search ordered by date first reads its matches' ids
+    # through the text index (articles.search.query.TextSearch.shortlist).
+    shortlist = connection.vendor == "postgresql"
+    with django_assert_num_queries(SEARCH_FILTERED_QUERIES + shortlist):
         response = client.get("/search/", params)
     assert len(response.context["articles"]) == min(stories, 20)
 
