@@ -36,7 +36,6 @@ word with section and tag filters.
 import argparse
 import collections
 import json
-import os
 import re
 import subprocess
 import sys
@@ -52,28 +51,9 @@ MAX_RATIO = 1.5
 MAX_MS = 100
 SEARCH_MAX_MS = 50
 STAFF_USERNAME = "archive-benchmark"
-RARE_WORD = "Tillerson"
-# Words too short or too common in English to tell anything (a search for
-# them is mostly a stop word).
-_SKIP = {"the", "and", "for", "with", "that", "this", "from", "into", "over", "about", "their", "they"}
 
 
 # ---------------------------------------------------------------- worker
-
-
-def _setup(url):
-    os.environ.update(
-        {
-            "DJANGO_SETTINGS_MODULE": "benchmarks.settings",
-            "SECRET_KEY": "benchmark-only-not-a-secret",
-            "DEBUG": "0",
-            "ALLOWED_HOSTS": "localhost",
-            "DATABASE_URL": url,
-        }
-    )
-    import django
-
-    django.setup()
 
 
 def _common_word(headlines):
@@ -81,7 +61,7 @@ def _common_word(headlines):
         word.lower() for headline in headlines for word in re.findall(r"[A-Za-z]{4,}", headline)
     )
     for word, _count in words.most_common():
-        if word not in _SKIP:
+        if word not in harness.PLAIN_WORDS:
             return word
     return "news"
 
@@ -128,7 +108,7 @@ def targets(app):
         ("most-used tag, page 50", f"/tag/{tag.slug}/?page=50", False),
         ("most prolific author", f"/author/{author.slug}/", False),
         ("most prolific author, page 50", f"/author/{author.slug}/?page=50", False),
-        ("search: rare word", search(q=RARE_WORD), False),
+        ("search: rare word", search(q=harness.RARE_WORD), False),
         (f"search: common word ({common})", search(q=common), False),
         (f"search: phrase {phrase}", search(q=phrase), False),
         ("search: common word, section + tag", search(q=common, section=section.slug, tag=tag.slug), False),
@@ -161,7 +141,7 @@ def _staff_cookie():
 
 def worker(url):
     """Serve the parent's commands on stdin: one JSON line in, one JSON line out."""
-    _setup(url)
+    harness.setup_archive(url)
     from django.core.handlers.wsgi import WSGIHandler
     from django.core.management import call_command
     from django.db import connection

@@ -27,6 +27,27 @@ from urllib.parse import urlsplit, urlunsplit
 ROOT = Path(__file__).resolve().parent.parent
 SEED_SLUG = "us-russia-no-fly-zones-syria-tillerson"
 BARE_PATH = "/__bench__/bare/"
+# A word of the seed story only: a search that matches one story in any archive.
+RARE_WORD = "Tillerson"
+# Words too short or too common in English to tell anything (a search for
+# them is mostly a stop word).
+PLAIN_WORDS = {"the", "and", "for", "with", "that", "this", "from", "into", "over", "about", "their", "they"}
+
+
+def setup_archive(url):
+    """Django on the benchmark settings, against the archive at ``url`` (a worker process's first step)."""
+    os.environ.update(
+        {
+            "DJANGO_SETTINGS_MODULE": "benchmarks.settings",
+            "SECRET_KEY": "benchmark-only-not-a-secret",
+            "DEBUG": "0",
+            "ALLOWED_HOSTS": "localhost",
+            "DATABASE_URL": url,
+        }
+    )
+    import django
+
+    django.setup()
 
 
 def environ(path):

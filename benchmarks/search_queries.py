@@ -25,7 +25,6 @@ batch pays to index itself).
 
 import argparse
 import collections
-import os
 import random
 import sys
 import time
@@ -38,23 +37,6 @@ if __package__ in (None, ""):
 from benchmarks import harness
 
 STAFF_USERNAME = "search-benchmark"
-RARE_WORD = "Tillerson"
-_SKIP = {"the", "and", "for", "with", "that", "this", "from", "into", "over", "about", "their", "they"}
-
-
-def _setup(url):
-    os.environ.update(
-        {
-            "DJANGO_SETTINGS_MODULE": "benchmarks.settings",
-            "SECRET_KEY": "benchmark-only-not-a-secret",
-            "DEBUG": "0",
-            "ALLOWED_HOSTS": "localhost",
-            "DATABASE_URL": url,
-        }
-    )
-    import django
-
-    django.setup()
 
 
 def _common_words():
@@ -65,7 +47,7 @@ def _common_words():
         word.lower().strip(".,:;!?\"'")
         for headline in headlines
         for word in headline.split()
-        if len(word) > 3 and word.lower() not in _SKIP
+        if len(word) > 3 and word.lower() not in harness.PLAIN_WORDS
     )
     return [word for word, _ in words.most_common(2)]
 
@@ -146,11 +128,13 @@ def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--database", required=True, help="the archive's PostgreSQL URL")
     parser.add_argument("--requests", type=int, default=40, help="measured requests per search (default 40)")
-    parser.add_argument("--rare", default=RARE_WORD, help=f"the rare word (default {RARE_WORD}, the seed story's)")
+    parser.add_argument(
+        "--rare", default=harness.RARE_WORD, help=f"the rare word (default {harness.RARE_WORD}, the seed story's)"
+    )
     parser.add_argument("--phrase", default="city council", help='the phrase (default "city council")')
     parser.add_argument("--index-samples", type=int, default=3, help="index_stories runs of 1,000 stories")
     args = parser.parse_args(argv)
-    _setup(args.database)
+    harness.setup_archive(args.database)
     from django.core.handlers.wsgi import WSGIHandler
     from django.core.management import call_command
     from django.db import connection
