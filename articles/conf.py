@@ -100,6 +100,10 @@ DEFAULTS = {
     # TextSearch.shortlist); more matches than this means a word common enough
     # for the newest-first walk to fill a page quickly.
     "SEARCH_SHORTLIST": 10000,
+    # A phrase is looked for among the newest this many stories holding all
+    # its words (articles.search.query.TextSearch.filter): checking a phrase
+    # reads each candidate's whole document.
+    "SEARCH_PHRASE_CANDIDATES": 2000,
     # -- archive (issue 10)
     # Listing pages count no further than this many pages (articles.pagination):
     # "Page 3 of more than 100", and pages past it are 404s. The count reads at

@@ -231,6 +231,24 @@ def test_headline_order_of_a_common_word_sorts_its_newest_matches(client, settin
         assert found == [oldest, *sorted(newer, key=lambda article: article.headline)]
 
 
+def test_phrase_is_looked_for_among_the_newest_stories_with_its_words(client, settings):
+    settings.ARTICLES_SEARCH_PHRASE_CANDIDATES = 2
+    in_order = story("<p>The zeppelin quokka.</p>", hours=9)
+    for hours in (1, 2):  # newer stories with both words, not as a phrase
+        story("<p>A quokka and a zeppelin.</p>", hours=hours)
+    _, found = search(client, q='"zeppelin quokka"')
+    if connection.vendor == "postgresql":
+        # Checking a phrase reads each candidate's document; only the newest two are read.
+        assert found == []
+    else:
+        assert found == [in_order]
+    settings.ARTICLES_SEARCH_PHRASE_CANDIDATES = 3
+    assert search(client, q='"zeppelin quokka"')[1] == [in_order]
+    # An exclusion is never loosened (it would turn stricter): every story is checked.
+    settings.ARTICLES_SEARCH_PHRASE_CANDIDATES = 1
+    assert search(client, q='"zeppelin quokka" -aardvark')[1] == [in_order]
+
+
 def test_no_words_means_newest_first(client):
     older, newer = story(hours=5), story(hours=1)
     _, found = search(client, ordering="relevance")

@@ -80,6 +80,18 @@ def match_condition(text):
     return RawSQL(f"{COLUMN} @@ {_tsquery()}", [search_config(), text], output_field=BooleanField())
 
 
+def words_condition(text):
+    """The query with its phrases loosened to "all these words", or None if it has no phrase to loosen.
+
+    Checking a phrase needs each candidate's whole document (word positions),
+    not just the index; the words alone are answered by the index.
+    """
+    if '"' not in text or "-" in text:
+        return None  # no phrase; or an exclusion, which loosening would make stricter
+    loosened = f"regexp_replace({_tsquery()}::text, '<[0-9-]+>', '&', 'g')::tsquery"
+    return RawSQL(f"{COLUMN} @@ {loosened}", [search_config(), text], output_field=BooleanField())
+
+
 def rank_expression(text):
     # ts_rank's default weights make a headline (A) match count five times a
     # body (C) match; normalisation 1 damps long stories that repeat a word.
