@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 from django.core.management import CommandError, call_command
-from django.db import connection
+from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
 from taggit.models import Tag
 
@@ -307,6 +307,16 @@ def test_workers_write_every_batch_once(tmp_path, newsroom):
     assert Byline.objects.count() == 22
     assert TaggedArticle.objects.count() == 33
     assert "Nothing to do: all 11 stories" in run(path, "--workers=2", "--batch-size=2")
+
+
+@pytest.mark.django_db(transaction=True)
+def test_workers_refuse_to_run_inside_a_transaction(tmp_path, newsroom):
+    if connection.vendor != "postgresql":
+        pytest.skip("--workers needs PostgreSQL")
+    path = write(tmp_path, [story(n) for n in range(1, 5)])
+    with transaction.atomic(), pytest.raises(CommandError, match="cannot run inside a transaction"):
+        run(path, "--workers=2", "--batch-size=2")
+    assert not Article.objects.exists()
 
 
 def test_no_index_skips_the_search_index(tmp_path, newsroom, monkeypatch):

@@ -240,12 +240,20 @@ class Import:
 
         if connections[self.using].vendor != "postgresql":
             raise WorkerFailed("--workers needs PostgreSQL (SQLite takes one writer at a time)")
+        if connections[self.using].in_atomic_block:
+            # The workers' connections could not see what this transaction wrote (new tags).
+            raise WorkerFailed("--workers cannot run inside a transaction: each worker commits on its own connection")
         # Each process opens its own connection; a forked copy of an open one would be shared.
         connections.close_all()
         context = multiprocessing.get_context("fork")
         results, counter = context.Queue(), context.Value("i", 0)
 
         def work(part):
+            # New connection objects, without closing the inherited ones: those
+            # are the parent's (close_all() leaves one open inside a transaction),
+            # and closing or using one here would break it for the parent.
+            for alias in connections:
+                connections[alias] = connections.create_connection(alias)
             own = Summary(stories=summary.stories)
             error = None
             try:

@@ -31,6 +31,10 @@ def test_editor_writes_previews_and_publishes_a_story(live_server, page, artifac
     page.fill("#id_username", "desk")
     page.fill("#id_password", "browser-test-password")
     page.click("input[type=submit]")
+    # The slug is filled by the admin's prepopulate script, bound once the page
+    # has loaded: a keyup before that (a slow machine) would fill nothing.
+    page.wait_for_url("**/admin/articles/article/add/")
+    page.wait_for_load_state("load")
 
     page.fill("#id_kicker", "Local politics")
     page.fill("#id_headline", "Council passes budget by one vote")
