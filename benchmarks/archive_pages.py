@@ -127,18 +127,6 @@ def targets(app):
     return found
 
 
-def _staff_cookie():
-    from django.contrib.auth import get_user_model
-    from django.test import Client
-
-    user, _created = get_user_model().objects.get_or_create(
-        username=STAFF_USERNAME, defaults={"is_staff": True, "is_superuser": True}
-    )
-    client = Client()
-    client.force_login(user)
-    return "; ".join(f"{name}={morsel.value}" for name, morsel in client.cookies.items())
-
-
 def worker(url):
     """Serve the parent's commands on stdin: one JSON line in, one JSON line out."""
     harness.setup_archive(url)
@@ -152,7 +140,7 @@ def worker(url):
     if not Article.objects.filter(slug=harness.SEED_SLUG).exists():
         call_command("loaddata", "syria-no-fly-zones", verbosity=0)
     app = WSGIHandler()
-    cookie = _staff_cookie()
+    cookie = harness.staff_cookie(STAFF_USERNAME)
     found = {name: (path, staff) for name, path, staff in targets(app)}
     out = sys.stdout
     out.write(json.dumps({"targets": list(found), "conditions": harness.conditions()}) + "\n")

@@ -34,6 +34,19 @@ RARE_WORD = "Tillerson"
 PLAIN_WORDS = {"the", "and", "for", "with", "that", "this", "from", "into", "over", "about", "their", "they"}
 
 
+def staff_cookie(username):
+    """A signed-in superuser's cookie header for the admin pages a benchmark times."""
+    from django.contrib.auth import get_user_model
+    from django.test import Client
+
+    user, _created = get_user_model().objects.get_or_create(
+        username=username, defaults={"is_staff": True, "is_superuser": True}
+    )
+    client = Client()
+    client.force_login(user)
+    return "; ".join(f"{name}={morsel.value}" for name, morsel in client.cookies.items())
+
+
 def setup_archive(url):
     """Django on the benchmark settings, against the archive at ``url`` (a worker process's first step)."""
     os.environ.update(

@@ -52,18 +52,6 @@ def _common_words():
     return [word for word, _ in words.most_common(2)]
 
 
-def _staff_cookie():
-    from django.contrib.auth import get_user_model
-    from django.test import Client
-
-    user, _created = get_user_model().objects.get_or_create(
-        username=STAFF_USERNAME, defaults={"is_staff": True, "is_superuser": True}
-    )
-    client = Client()
-    client.force_login(user)
-    return "; ".join(f"{name}={morsel.value}" for name, morsel in client.cookies.items())
-
-
 class SQLTimer:
     """Adds up the time a request spends in database calls (``execute_wrapper``)."""
 
@@ -152,7 +140,7 @@ def main(argv=None):
     published = Article.objects.published().count()
     print(f"archive: {stories:,} stories ({published:,} published), text-search config {search_config()!r}")
     app = WSGIHandler()
-    cookie = _staff_cookie()
+    cookie = harness.staff_cookie(STAFF_USERNAME)
     rows = []
     with override_settings(ARTICLES_PAGE_CACHE=None):
         for name, path, staff in targets(args):
