@@ -127,6 +127,8 @@ class StoryFilter(FilterSet):
 
     # The text search of the current request (set by filter_text), for ranking and snippets.
     search = None
+    # Whether the matches were ranked ("Best match"): only the newest ARTICLES_SEARCH_RANK_WINDOW are listed then.
+    ranked = False
 
     def filter_text(self, queryset, name, value):
         """Stories whose search document matches (``articles.search``): stemmed words,
@@ -147,6 +149,7 @@ class StoryFilter(FilterSet):
         queryset = self.search.filter(queryset)
         order = self.form.cleaned_data.get("ordering")
         if not order or order[0] == "relevance":
+            self.ranked = True
             return self.search.best_match(queryset)
         return self.search.shortlist(queryset)
 

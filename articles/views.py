@@ -229,6 +229,9 @@ class SearchView(ListingMixin, FilterView):
             search.highlight(context["articles"])
         # "More than 2,000 stories found": the count stops at the paginator's cap.
         context["result_count_capped"] = context["paginator"].capped
+        # "Best match" lists the newest ARTICLES_SEARCH_RANK_WINDOW matches: a full window may hide more.
+        ranked = getattr(self.filterset, "ranked", False)
+        context["result_count_at_least"] = ranked and context["paginator"].count >= settings.SEARCH_RANK_WINDOW
         return context
 
     def render_to_response(self, context, **response_kwargs):

@@ -266,6 +266,19 @@ def test_postgresql_checks_cheap_filters_before_reading_documents():
     assert scan_filter.index("kicker") < scan_filter.index("search_document @@"), plan
 
 
+def test_a_full_best_match_window_says_there_may_be_more(client, settings):
+    settings.ARTICLES_SEARCH_RANK_WINDOW = 2
+    for hours in (1, 2, 3):
+        story("<p>A zeppelin.</p>", hours=hours)
+    response, _ = search(client, q="zeppelin")
+    assert "2 or more stories found" in response.content.decode()
+    response, _ = search(client, q="zeppelin", ordering="newest")
+    assert "3 stories found" in response.content.decode()
+    settings.ARTICLES_SEARCH_RANK_WINDOW = 5
+    response, _ = search(client, q="zeppelin")
+    assert "3 stories found" in response.content.decode()
+
+
 def test_no_words_means_newest_first(client):
     older, newer = story(hours=5), story(hours=1)
     _, found = search(client, ordering="relevance")
