@@ -80,6 +80,12 @@ DEFAULTS = {
     #   "OPTIONS": {"urls": ["http://127.0.0.1:6081"], "secret": "…"}}].
     # Empty: no edge cache, and articles.delivery.purging.purge() does nothing.
     "PURGERS": [],
+    # What this deploy is, in every page cache key and ETag, so a deploy with
+    # other templates serves no page made before it (articles.delivery.
+    # fingerprint). A string that changes on every deploy, the same on every
+    # server: the git commit, a release tag. None derives it once per process
+    # from the static files manifest and the template files' contents.
+    "DEPLOY_VERSION": None,
     # -- import (issue 10)
     # Stories rendered right after each import batch commits (the rest render on
     # their first read, as every story without a stored render does): 0 keeps an

@@ -1,26 +1,46 @@
-"""What stored renders and cached pages were made with, besides the content: templates and settings.
+"""What stored renders, cached pages and ETags were made with, besides the content: the deploy and settings.
 
-A deploy that changes a template or a setting the pages show (the
-publication's name, its logo, how many related stories) must not leave
-readers with pages made the old way until each story is next edited.
-:func:`fingerprint` hashes the template files every engine can load (their
-paths, sizes and modification times) and those settings, once per process;
-stored renders made under another fingerprint are rendered again on their
-next read, and the page cache's keys include it. ``manage.py refresh_pages``
-remains for what no file or setting shows (e.g. a template tag's code).
+A deploy that changes a template (the app's, or the site's own ``base.html``)
+or a setting the pages show (the publication's name, its logo, how many
+related stories) must not leave readers with pages made the old way, nor
+answer 304 to an ``ETag`` from before it. Two values, each worked out once
+per process:
+
+- :func:`deploy_version`: ``ARTICLES_DEPLOY_VERSION`` when the site sets one
+  (e.g. the git commit it deploys), else derived from what was deployed: the
+  static files manifest's hash when the static storage keeps one
+  (``ManifestStaticFilesStorage`` and its subclasses: a changed stylesheet is
+  a changed page) and a hash of every template file the engines can load
+  (its path inside its template folder and its bytes). Contents, not
+  modification times: servers that were handed the same files agree on the
+  version, so they share cached pages and answer each other's ETags, however
+  and whenever the files were copied. Every reader ``ETag`` includes it
+  (``articles.delivery.http.content_etag``).
+- :func:`fingerprint`: the deploy version and the settings the pages show;
+  the page cache's keys include it, and stored story renders made under
+  another fingerprint are rendered again on their next read.
+
+Neither costs a query. ``manage.py refresh_pages`` remains for what no file
+or setting shows (e.g. a template tag's Python code), unless the deploy
+version is a commit id, which covers that too.
 """
 
 import functools
 import hashlib
+import logging
 from pathlib import Path
 
 from django.conf import settings as django_settings
+from django.core.exceptions import ImproperlyConfigured
 from django.core.signals import setting_changed
 from django.dispatch import receiver
 from django.template import engines
 from django.template.utils import get_app_template_dirs
+from django.utils.autoreload import file_changed
 
 from articles.conf import settings
+
+logger = logging.getLogger(__name__)
 
 # Django's settings that change what the pages say or link to.
 _SEEN_DJANGO_SETTINGS = ("LANGUAGE_CODE", "TIME_ZONE", "USE_TZ", "STATIC_URL", "MEDIA_URL", "TEMPLATES")
@@ -35,15 +55,67 @@ SHOWN_SETTINGS = (
     "READER_MAX_AGE",
     "EDGE_MAX_AGE",
 )
+# Django's settings that decide where the derived deploy version reads from.
+_DEPLOY_DJANGO_SETTINGS = ("TEMPLATES", "INSTALLED_APPS", "STORAGES", "STATIC_ROOT")
 
 
 def _template_dirs():
-    dirs = set()
+    """Every folder a template engine loads from, in the order the engines search them."""
+    dirs = {}  # ordered and without repeats
     for engine in engines.all():
-        dirs.update(Path(directory) for directory in getattr(engine, "dirs", ()))
+        for directory in getattr(engine, "dirs", ()):
+            dirs[Path(directory)] = None
         if getattr(engine, "app_dirs", False):
-            dirs.update(Path(directory) for directory in get_app_template_dirs("templates"))
-    return sorted(dirs)
+            for directory in get_app_template_dirs("templates"):
+                dirs[Path(directory)] = None
+    return list(dirs)
+
+
+def template_files_hash():
+    """A hash of every template file's name (inside its folder) and bytes.
+
+    The folders' own locations are left out, so that two servers with the
+    app installed in different places still agree; their order is kept, as
+    it decides which of two same-named templates is used.
+    """
+    digest = hashlib.sha256()
+    for directory in _template_dirs():
+        digest.update(b"\0dir\n")
+        if not directory.is_dir():
+            continue
+        for path in sorted(directory.rglob("*")):
+            if not path.is_file() or "__pycache__" in path.parts:
+                continue
+            try:
+                content = path.read_bytes()
+            except OSError:
+                # Unreadable here, so unusable by the engines too: it cannot be on a page.
+                continue
+            digest.update(f"{path.relative_to(directory).as_posix()}\0".encode())
+            digest.update(hashlib.sha256(content).digest())
+    return digest.hexdigest()[:16]
+
+
+def static_manifest_hash():
+    """The static files manifest's hash (``staticfiles.json``), or ``""`` when the storage keeps none."""
+    from django.contrib.staticfiles.storage import ManifestFilesMixin, staticfiles_storage
+
+    try:
+        if not isinstance(staticfiles_storage, ManifestFilesMixin):
+            return ""
+        return staticfiles_storage.manifest_hash or ""
+    except ImproperlyConfigured:
+        # A manifest storage without STATIC_ROOT: Django's {% static %} fails
+        # the same way, and says why; the version need not.
+        return ""
+
+
+@functools.cache
+def deploy_version():
+    """``ARTICLES_DEPLOY_VERSION``, or one derived from the static manifest and the template files."""
+    if settings.DEPLOY_VERSION is not None:
+        return str(settings.DEPLOY_VERSION)
+    return f"{static_manifest_hash()[:12]}{template_files_hash()}"
 
 
 @functools.cache
@@ -53,16 +125,32 @@ def fingerprint():
         digest.update(f"{name}={getattr(settings, name)!r}\n".encode())
     for name in _SEEN_DJANGO_SETTINGS:
         digest.update(f"{name}={getattr(django_settings, name, None)!r}\n".encode())
-    for directory in _template_dirs():
-        for path in sorted(directory.rglob("*")):
-            if path.is_file():
-                stat = path.stat()
-                digest.update(f"{path}:{stat.st_size}:{stat.st_mtime_ns}\n".encode())
+    digest.update(f"deploy={deploy_version()}\n".encode())
     return digest.hexdigest()[:16]
+
+
+def forget():
+    """Work both out again on next use."""
+    deploy_version.cache_clear()
+    fingerprint.cache_clear()
 
 
 @receiver(setting_changed)
 def _forget(*, setting, **kwargs):
-    """Settings changed (tests): work the fingerprint out again if it covers that setting."""
-    if setting in _SEEN_DJANGO_SETTINGS or setting.removeprefix("ARTICLES_") in SHOWN_SETTINGS:
+    """Settings changed (tests): work the values out again if they cover that setting."""
+    if setting in _DEPLOY_DJANGO_SETTINGS or setting == "ARTICLES_DEPLOY_VERSION":
+        forget()
+    elif setting in _SEEN_DJANGO_SETTINGS or setting.removeprefix("ARTICLES_") in SHOWN_SETTINGS:
         fingerprint.cache_clear()
+
+
+@receiver(file_changed)
+def _template_edited(*, file_path, **kwargs):
+    """``runserver``: a template edited while it runs is a new deploy (it reloads templates, not the process).
+
+    Returns nothing, so the autoreloader still decides whether to restart.
+    """
+    if settings.DEPLOY_VERSION is None and file_path.suffix != ".py":
+        edited = Path(file_path).resolve()
+        if any(directory.resolve() in edited.parents for directory in _template_dirs()):
+            forget()

@@ -13,8 +13,10 @@
 - The page's keys (``articles.delivery.keys``) as ``xkey`` (Varnish's
   vmod_xkey), ``Surrogate-Key`` (Fastly; both space-separated) and
   ``Cache-Tag`` (Cloudflare; comma-separated), for purging by key.
-- ``ETag``: a hash of the bytes, so it changes exactly when the page does,
-  and an edit elsewhere leaves it alone. ``Last-Modified``: the newest of
+- ``ETag``: a hash of the bytes and the deploy version
+  (``articles.delivery.fingerprint.deploy_version``), so it changes when
+  the page does or a deploy changed templates, and an edit elsewhere leaves
+  it alone. ``Last-Modified``: the newest of
   the key versions' change times and the shown stories' publication and
   edit times, when the key versions are known (the page cache reads them).
 """
@@ -28,6 +30,7 @@ from django.utils.cache import get_conditional_response, patch_cache_control, pa
 from django.utils.http import http_date
 
 from articles.conf import settings
+from articles.delivery.fingerprint import deploy_version
 
 _NOT_PUBLIC = {"private", "no-store", "no-cache"}
 
@@ -62,7 +65,12 @@ def render(response):
 
 
 def content_etag(content):
-    return f'"{hashlib.sha256(content).hexdigest()[:32]}"'
+    # The deploy version too, so that a copy from before a deploy is never
+    # confirmed with a 304 after it, whoever kept it (articles.delivery.fingerprint).
+    digest = hashlib.sha256(deploy_version().encode())
+    digest.update(b"\n")
+    digest.update(content)
+    return f'"{digest.hexdigest()[:32]}"'
 
 
 def validator_headers(response, page, changed_at):
