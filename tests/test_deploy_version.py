@@ -5,6 +5,7 @@ The page cache's keys and every reader ETag include the deploy version:
 template files' contents.
 """
 
+import datetime
 import json
 import logging
 import os
@@ -14,6 +15,7 @@ from pathlib import Path
 import pytest
 from django.conf import settings as django_settings
 from django.utils.autoreload import file_changed
+from django.utils.http import parse_http_date
 
 from articles.delivery import fingerprint
 
@@ -161,3 +163,35 @@ def test_the_static_manifest_hash_is_part_of_the_version(tmp_path, settings):
     first = deployed("0123456789ab")
     assert first.startswith("0123456789ab")
     assert deployed("ba9876543210") != first
+
+
+def test_if_modified_since_alone_gets_no_304_for_a_copy_from_before_a_deploy(
+    client, seed_story, settings, monkeypatch, page_cache_log
+):
+    from django.utils import timezone
+
+    settings.ARTICLES_DEPLOY_VERSION = "release-1"
+    first = client.get("/")
+    assert client.get("/", headers={"if-modified-since": first["Last-Modified"]}).status_code == 304
+
+    later = timezone.now() + datetime.timedelta(minutes=10)
+    monkeypatch.setattr(timezone, "now", lambda: later)
+    settings.ARTICLES_DEPLOY_VERSION = "release-2"
+    after, outcome = page_cache_log(client, "/", if_modified_since=first["Last-Modified"])
+    assert (after.status_code, outcome) == (200, "miss")
+    assert parse_http_date(after["Last-Modified"]) > parse_http_date(first["Last-Modified"])
+    assert client.get("/", headers={"if-modified-since": after["Last-Modified"]}).status_code == 304
+
+
+def test_processes_sharing_the_cache_agree_when_a_deploy_began(settings, monkeypatch):
+    from django.utils import timezone
+
+    settings.ARTICLES_DEPLOY_VERSION = "release-1"
+    began = fingerprint.deployed_at()
+    assert began > timezone.now()  # rounded up to a whole second
+    later = timezone.now() + datetime.timedelta(minutes=10)
+    monkeypatch.setattr(timezone, "now", lambda: later)
+    fingerprint.forget()  # another process, started later, on the same deploy
+    assert fingerprint.deployed_at() == began
+    settings.ARTICLES_DEPLOY_VERSION = "release-2"
+    assert fingerprint.deployed_at() > later

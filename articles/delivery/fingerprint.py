@@ -16,15 +16,20 @@ per process:
   version, so they share cached pages and answer each other's ETags, however
   and whenever the files were copied. Every reader ``ETag`` includes it
   (``articles.delivery.http.content_etag``).
+- :func:`deployed_at`: when the deploy version was first served, as the
+  processes sharing the page cache agree (the first one records it there).
+  ``Last-Modified`` is never earlier, so a client revalidating with
+  ``If-Modified-Since`` alone gets no 304 for a copy from before the deploy.
 - :func:`fingerprint`: the deploy version and the settings the pages show;
   the page cache's keys include it, and stored story renders made under
   another fingerprint are rendered again on their next read.
 
-Neither costs a query. ``manage.py refresh_pages`` remains for what no file
+None costs a query. ``manage.py refresh_pages`` remains for what no file
 or setting shows (e.g. a template tag's Python code), unless the deploy
 version is a commit id, which covers that too.
 """
 
+import datetime
 import functools
 import hashlib
 import logging
@@ -36,6 +41,7 @@ from django.core.signals import setting_changed
 from django.dispatch import receiver
 from django.template import engines
 from django.template.utils import get_app_template_dirs
+from django.utils import timezone
 from django.utils.autoreload import file_changed
 
 from articles.conf import settings
@@ -119,6 +125,28 @@ def deploy_version():
 
 
 @functools.cache
+def deployed_at():
+    """When this deploy version was first served: by any process sharing the page cache, else by this one.
+
+    Rounded up to the next second, as HTTP dates are whole seconds: a page
+    changed in the second the deploy began is still older than it. A cache
+    that fails or forgets the moment gives a later one, so ``Last-Modified``
+    errs towards a 200, never towards a stale 304. One cache round trip per
+    process and version; no query.
+    """
+    from articles.delivery.resilient_cache import ReaderCache
+
+    now = timezone.now().replace(microsecond=0) + datetime.timedelta(seconds=1)
+    if settings.PAGE_CACHE is None:
+        return now
+    cache = ReaderCache(settings.PAGE_CACHE)
+    key = f"articles.deployed:{deploy_version()}"
+    cache.add(key, now, None)  # the first process to serve this version sets it
+    seen = cache.get(key)
+    return seen if isinstance(seen, datetime.datetime) else now
+
+
+@functools.cache
 def fingerprint():
     digest = hashlib.sha256()
     for name in SHOWN_SETTINGS:
@@ -132,13 +160,14 @@ def fingerprint():
 def forget():
     """Work both out again on next use."""
     deploy_version.cache_clear()
+    deployed_at.cache_clear()
     fingerprint.cache_clear()
 
 
 @receiver(setting_changed)
 def _forget(*, setting, **kwargs):
     """Settings changed (tests): work the values out again if they cover that setting."""
-    if setting in _DEPLOY_DJANGO_SETTINGS or setting == "ARTICLES_DEPLOY_VERSION":
+    if setting in _DEPLOY_DJANGO_SETTINGS or setting in ("ARTICLES_DEPLOY_VERSION", "ARTICLES_PAGE_CACHE", "CACHES"):
         forget()
     elif setting in _SEEN_DJANGO_SETTINGS or setting.removeprefix("ARTICLES_") in SHOWN_SETTINGS:
         fingerprint.cache_clear()

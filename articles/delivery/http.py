@@ -16,9 +16,10 @@
 - ``ETag``: a hash of the bytes and the deploy version
   (``articles.delivery.fingerprint.deploy_version``), so it changes when
   the page does or a deploy changed templates, and an edit elsewhere leaves
-  it alone. ``Last-Modified``: the newest of
-  the key versions' change times and the shown stories' publication and
-  edit times, when the key versions are known (the page cache reads them).
+  it alone. ``Last-Modified``: the newest of the key versions' change
+  times, the shown stories' publication and edit times and the deploy's
+  start (``deployed_at``), when the key versions are known (the page
+  cache reads them).
 """
 
 import hashlib
@@ -30,7 +31,7 @@ from django.utils.cache import get_conditional_response, patch_cache_control, pa
 from django.utils.http import http_date
 
 from articles.conf import settings
-from articles.delivery.fingerprint import deploy_version
+from articles.delivery.fingerprint import deploy_version, deployed_at
 
 _NOT_PUBLIC = {"private", "no-store", "no-cache"}
 
@@ -77,11 +78,11 @@ def validator_headers(response, page, changed_at):
     """``ETag`` from the bytes; ``Last-Modified`` when the keys' change times are known; the key headers."""
     headers = {"ETag": content_etag(response.content)}
     if changed_at is not None:
-        moments = [moment for moment in changed_at if moment is not None]
+        # The deploy is a change to every page (articles.delivery.fingerprint).
+        moments = [deployed_at(), *(moment for moment in changed_at if moment is not None)]
         if page.latest is not None:
             moments.append(page.latest)
-        if moments:
-            headers["Last-Modified"] = http_date(max(moments).timestamp())
+        headers["Last-Modified"] = http_date(max(moments).timestamp())
     ordered = sorted(page.keys)
     headers["xkey"] = headers["Surrogate-Key"] = " ".join(ordered)
     headers["Cache-Tag"] = ",".join(ordered)

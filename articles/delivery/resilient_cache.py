@@ -152,6 +152,10 @@ class ReaderCache:
     def set(self, key, value, timeout):
         self._call("set", None, key, value, timeout)
 
+    def add(self, key, value, timeout):
+        """``True`` if the key was not there and now is; ``False`` too when the cache failed."""
+        return self._call("add", False, key, value, timeout)
+
     def delete(self, key):
         """``True`` if the key was there and is gone; ``False`` too when the cache failed."""
         return self._call("delete", False, key)
