@@ -85,7 +85,7 @@ def check_purgers(app_configs, **kwargs):
 # django_filters (the app uses its code, none of its templates or strings: the
 # search page is the same byte for byte without it, in German too).
 REQUIRED_APPS = (
-    ("taggit", "articles.E003", "every page with tags fails (the Tag model is not loaded)"),
+    ("taggit", "articles.E003", "reader pages fail (its Tag model, which stories use, is not loaded)"),
     ("content_editor", "articles.E004", "the story body editor has no scripts (static 404s)"),
     ("django_prose_editor", "articles.E005", "rich-text blocks have no editor (static 404s)"),
     ("feincms3", "articles.E006", "story bodies cannot be rendered (template tags 'feincms3' missing)"),
