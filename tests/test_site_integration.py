@@ -15,6 +15,7 @@ from django.core.management import call_command
 from articles.admin import AuthorAdmin
 from articles.models import Author
 from tests.conftest import SEED_SLUG
+from tests.quality import vnu_check
 
 ROOT = Path(__file__).resolve().parent.parent
 STORY = "/2017/07/05/us-russia-no-fly-zones-syria-tillerson/"
@@ -60,6 +61,14 @@ def test_with_the_default_site_base_a_story_page_is_complete_and_styled(client, 
     assert '<a class="skip-link" href="#main">' in html
     assert '<main id="main" class="page">' in html
     assert seed_story.headline.replace("'", "&#x27;") in html
+
+
+@pytest.mark.django_db
+def test_pages_on_the_default_site_base_are_valid_html(client, settings, seed_story):
+    settings.ARTICLES_BASE_TEMPLATE = "articles/site_base.html"
+    pages = {"home": client.get("/").content.decode(), "story": client.get(STORY).content.decode()}
+    errors = vnu_check(pages)
+    assert errors == {"home": [], "story": []}
 
 
 @pytest.mark.django_db
