@@ -112,7 +112,8 @@ def test_robots_txt_stays_at_the_root_under_a_prefix(client, db):
 @pytest.mark.urls("tests.urls_news")
 def test_pages_under_a_prefix_link_their_feeds_under_it(client, seed_story):
     html = client.get("/news" + STORY).content.decode()
-    assert 'href="http://testserver/news/feeds/rss/"' in html or 'href="/news/feeds/rss/"' in html
+    assert 'type="application/rss+xml" title="The Newsroom: latest stories (RSS)" href="/news/feeds/rss/"' in html
+    assert '<link rel="stylesheet" href="/static/articles/newsroom.css">' in html
 
 
 # The author form's user field, whatever the site's user admin
