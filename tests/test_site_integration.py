@@ -51,7 +51,7 @@ def page_head(html):
 def test_with_the_default_site_base_a_story_page_is_complete_and_styled(client, settings, seed_story):
     settings.ARTICLES_BASE_TEMPLATE = "articles/site_base.html"
     html = client.get(STORY).content.decode()
-    assert html.startswith("<!DOCTYPE html>\n<html lang=\"en-gb\">")
+    assert html.startswith('<!DOCTYPE html>\n<html lang="en-gb">')
     head = page_head(html)
     assert '<link rel="stylesheet" href="/static/articles/newsroom.css">' in head
     assert '<link rel="stylesheet" href="/static/articles/print.css" media="print">' in head
@@ -81,7 +81,7 @@ def test_the_site_base_is_the_setting(client, settings, seed_story):
     assert default.replace('<html lang="en-gb">', "") == demo.replace('<html lang="en-gb">', "")
     # A different setting is a different page: the setting is what decides.
     settings.ARTICLES_BASE_TEMPLATE = "500.html"
-    assert client.get("/section/world/").content.decode().startswith("<!DOCTYPE html>\n<html lang=\"en\">")
+    assert client.get("/section/world/").content.decode().startswith('<!DOCTYPE html>\n<html lang="en">')
 
 
 @pytest.mark.django_db
