@@ -7,12 +7,12 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint install serve clean bench bench-day bench-import bench-archive-build
+.PHONY: demo test test-install lint install serve clean bench bench-day bench-import bench-archive-build
 
 $(STAMP): pyproject.toml package-lock.json Makefile
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -e '.[test,postgres,redis]'
+	$(PY) -m pip install --quiet -e '.[test,demo,postgres,redis]'
 	@# --ignore-scripts: vnu-jar's postinstall would download a Java runtime; we use the machine's.
 	@if command -v npm >/dev/null 2>&1; then \
 		npm ci --ignore-scripts --no-audit --no-fund --loglevel=error \
@@ -32,6 +32,12 @@ demo: $(STAMP)
 
 test: $(STAMP)
 	$(PY) -m pytest $(PYTEST_ARGS)
+
+# The README's "Adding articles to your own site" from the built wheel, in a
+# fresh venv and startproject (tests/test_install.py; ~2 min, needs the network
+# or a pip cache for the wheel's requirements).
+test-install: $(STAMP)
+	$(PY) -m pytest -m install tests/test_install.py $(PYTEST_ARGS)
 
 # The story page against a bare Django view, in-process (benchmarks/article_page.py --help).
 bench: $(STAMP)

@@ -9,6 +9,10 @@ from django.dispatch import receiver
 DEFAULTS = {
     # Shown in page titles, feeds and structured data.
     "PUBLICATION_NAME": "The Newsroom",
+    # The site's base template that articles/base.html extends: it must define
+    # the blocks title, head and content (README "Templates"). The default is
+    # a minimal complete page shipped with the app.
+    "BASE_TEMPLATE": "articles/site_base.html",
     # The publisher's logo in structured data (absolute, or a path on this
     # site); Google wants one for news results. Empty: no logo is given.
     "PUBLISHER_LOGO_URL": "",

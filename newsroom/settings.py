@@ -191,8 +191,10 @@ TIME_ZONE = os.environ.get("TIME_ZONE", "Europe/London")
 USE_I18N = True
 USE_TZ = True
 
-# `loaddata syria-no-fly-zones` finds the seed story here.
-FIXTURE_DIRS = [BASE_DIR / "fixtures"]
+# No FIXTURE_DIRS: `loaddata syria-no-fly-zones` finds the seed story in
+# articles/fixtures/, as it does in any site that installs the app. (The
+# repository's fixtures/syria-no-fly-zones.json is a link to that file; naming
+# fixtures/ here too would load the story twice.)
 
 STATIC_URL = "static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"
@@ -203,6 +205,9 @@ MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", BASE_DIR / "media"))
 TAGGIT_CASE_INSENSITIVE = True
 
 ARTICLES_PUBLICATION_NAME = os.environ.get("PUBLICATION_NAME", "The Newsroom")
+# The demo's own site base (templates/base.html: masthead and footer), as a
+# site with its own layout would set it.
+ARTICLES_BASE_TEMPLATE = "base.html"
 
 if not DEBUG:
     SESSION_COOKIE_SECURE = env_bool("SECURE_COOKIES", default=True)

@@ -6,6 +6,8 @@ from django.urls import include, path
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("", include("articles.urls")),
+    # /robots.txt: at the root wherever articles.urls is mounted.
+    path("", include("articles.urls_root")),
 ]
 
 if settings.DEBUG:
