@@ -92,6 +92,9 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Static files from STATIC_ROOT, before anything else spends time on
+    # them (README "Running in production": hashed, compressed, cached for a year).
+    "whitenoise.middleware.WhiteNoiseMiddleware",
     # Content-Security-Policy per area of the site (see below).
     "articles.content_security.AreaPolicyMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -195,9 +198,32 @@ USE_TZ = True
 FIXTURE_DIRS = [BASE_DIR / "fixtures"]
 
 STATIC_URL = "static/"
-STATIC_ROOT = BASE_DIR / "staticfiles"
-MEDIA_URL = "media/"
+# `manage.py collectstatic` writes here and WhiteNoise serves from here.
+STATIC_ROOT = Path(os.environ.get("STATIC_ROOT", BASE_DIR / "staticfiles"))
+# Uploads. With DEBUG off Django serves them only when SERVE_MEDIA is on
+# (newsroom/urls.py); otherwise the web server in front serves MEDIA_ROOT at
+# MEDIA_URL, or MEDIA_URL names another host (a bucket, a CDN).
+MEDIA_URL = os.environ.get("MEDIA_URL", "media/")
 MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", BASE_DIR / "media"))
+SERVE_MEDIA = env_bool("SERVE_MEDIA", default=False)
+
+# With DEBUG off, collectstatic stores every file under a name with its
+# content's hash (newsroom.3f2a….css) and a gzipped copy (Brotli too with the
+# `brotli` package), and `{% static %}` links to that name: WhiteNoise can
+# then tell browsers and caches to keep it for a year (immutable), and a
+# changed file gets a new URL. Pages then need `collectstatic` to have run:
+# a file missing from its manifest is an error, not a link that would be
+# cached forever. Under DEBUG files come straight from the apps.
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {
+        "BACKEND": (
+            "django.contrib.staticfiles.storage.StaticFilesStorage"
+            if DEBUG
+            else "whitenoise.storage.CompressedManifestStaticFilesStorage"
+        )
+    },
+}
 
 # taggit: "Syria" and "syria" are one tag.
 TAGGIT_CASE_INSENSITIVE = True
