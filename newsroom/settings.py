@@ -180,6 +180,24 @@ def cache_from_url(url):
 
 CACHES = {"default": cache_from_url(os.environ.get("CACHE_URL", "locmem://"))}
 
+# Read replicas (README "Two app servers, read replicas"): comma-separated
+# database URLs, the aliases replica_1, replica_2, …. Anonymous readers' reads
+# go to one of them, except for REPLICA_LAG seconds after any write; the rest
+# reads and writes the primary (newsroom/routers.py says why). The "recent
+# write" mark lives in the cache: with several processes it must be a shared
+# one (CACHE_URL=redis://…; check --deploy warns otherwise, newsroom.W001).
+READ_REPLICAS = []
+for _number, _url in enumerate(env_list("DATABASE_REPLICA_URLS", []), start=1):
+    DATABASES[f"replica_{_number}"] = {
+        **dj_database_url.parse(_url, conn_max_age=env_int("CONN_MAX_AGE", 600), conn_health_checks=True),
+        # Tests read the primary's test database through it rather than make one.
+        "TEST": {"MIRROR": "default"},
+    }
+    READ_REPLICAS.append(f"replica_{_number}")
+REPLICA_LAG = env_int("REPLICA_LAG", 5)
+if READ_REPLICAS:
+    DATABASE_ROUTERS = ["newsroom.routers.PrimaryReplicaRouter"]
+
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_PASSWORD_VALIDATORS = [
@@ -296,6 +314,12 @@ CONTENT_SECURITY_POLICY = {
 ARTICLES_CSP_AREAS = {
     "admin": content_security.admin_policy(static_url=STATIC_URL, media_url=MEDIA_URL),
 }
+
+if READ_REPLICAS:
+    # After WhiteNoise (static files need no database), before anything that reads.
+    MIDDLEWARE.insert(
+        MIDDLEWARE.index("whitenoise.middleware.WhiteNoiseMiddleware") + 1, "newsroom.routers.ReplicaReadsMiddleware"
+    )
 
 # --- Login throttling (django-axes) -------------------------------------------
 # Five wrong passwords for one account from one client lock that pair out for
