@@ -345,6 +345,9 @@ AXES_LOCKOUT_CALLABLE = "newsroom.lockout.locked_out"
 # pick a new address for every try.
 AXES_IPWARE_META_PRECEDENCE_ORDER = env_list("AXES_IPWARE_META_PRECEDENCE_ORDER", ["REMOTE_ADDR"])
 AXES_IPWARE_PROXY_COUNT = env_int("AXES_IPWARE_PROXY_COUNT", None)
+if "HTTP_X_FORWARDED_FOR" in AXES_IPWARE_META_PRECEDENCE_ORDER and AXES_IPWARE_PROXY_COUNT is None:
+    # Without the count ipware takes the first address, which the client writes itself.
+    sys.exit("newsroom: HTTP_X_FORWARDED_FOR in AXES_IPWARE_META_PRECEDENCE_ORDER needs AXES_IPWARE_PROXY_COUNT.")
 
 # --- Edge cache (Varnish) -----------------------------------------------------
 # Each committed change purges the pages that show what it changed from every
