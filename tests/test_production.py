@@ -323,3 +323,56 @@ def test_without_a_configured_proxy_its_headers_are_ignored(served, tmp_path):
     assert f'<link rel="canonical" href="http://127.0.0.1:{port}/">' in page.text
     assert upload.status == 200
     assert upload.text == "an editor's upload"
+
+
+def test_the_story_editor_loads_every_static_file_it_names(served):
+    """The admin's change form with the block and prose editors: scripts, styles and the import map's modules."""
+    env = {**served.env, "DJANGO_SUPERUSER_PASSWORD": "production-test-pw-8e2f"}
+    result = subprocess.run(
+        [
+            sys.executable,
+            "manage.py",
+            "createsuperuser",
+            "--noinput",
+            "--username",
+            "chief",
+            "--email",
+            "c@example.com",
+        ],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 0, result.stderr
+    login = served.get("/admin/login/")
+    csrf = re.search(r"csrftoken=([^;]+)", login.headers["Set-Cookie"]).group(1)
+    token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', login.text).group(1)
+    connection = http.client.HTTPConnection("127.0.0.1", served.port, timeout=30)
+    body = f"csrfmiddlewaretoken={token}&username=chief&password=production-test-pw-8e2f&next=/admin/"
+    connection.request(
+        "POST",
+        "/admin/login/",
+        body=body,
+        headers={
+            **HTTPS,
+            "Content-Type": "application/x-www-form-urlencoded",
+            "Cookie": f"csrftoken={csrf}",
+            "Referer": f"https://127.0.0.1:{served.port}/admin/login/",
+        },
+    )
+    response = connection.getresponse()
+    response.read()
+    connection.close()
+    assert response.status == 302, response.status
+    session = re.search(r"sessionid=([^;]+)", " ".join(response.headers.get_all("Set-Cookie"))).group(1)
+
+    form = served.get("/admin/articles/article/1/change/", {"Cookie": f"sessionid={session}"})
+
+    assert form.status == 200
+    assert "no-fly zones" in form.text
+    names = set(re.findall(r'"(/static/[^"]+)"', form.text))
+    assert any(name.endswith(".js") for name in names) and any(name.endswith(".css") for name in names)
+    missing = [name for name in sorted(names) if served.get(name).status != 200]
+    assert not missing
