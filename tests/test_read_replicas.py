@@ -129,6 +129,8 @@ reader = Client()
 results["reader_after_save"] = reader.get(url).content.decode()
 cache.clear()  # REPLICA_LAG seconds later (and an empty page cache)
 results["reader_later"] = reader.get(url).content.decode()
+results["reader_later_home"] = reader.get("/").status_code
+results["readers_wrote"] = bool(cache.get("newsroom:recent-write"))
 editor = get_user_model().objects.create_superuser("chief", "chief@example.com", "pw")
 editor_client = Client()
 editor_client.force_login(editor)
@@ -169,6 +171,9 @@ def test_readers_read_the_replica_and_never_just_after_a_save(tmp_path):
     # Later a reader's page comes from the replica (here still behind, to show it).
     assert original in pages["reader_later"]
     assert "Saved on the primary" not in pages["reader_later"]
+    # Reading writes nothing: readers never take the replicas away from each other.
+    assert pages["reader_later_home"] == 200
+    assert not pages["readers_wrote"]
     # A signed-in editor always reads the primary (the replica does not even have the session).
     assert "Saved on the primary" in pages["editor"]
     assert pages["editor_admin"] == 200
