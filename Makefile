@@ -67,4 +67,4 @@ lint: $(STAMP)
 	$(VENV)/bin/ruff format --check .
 
 clean:
-	rm -rf $(VENV) node_modules db.sqlite3 test-artifacts .demo-credentials
+	rm -rf $(VENV) node_modules db.sqlite3 staticfiles test-artifacts .demo-credentials
