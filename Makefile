@@ -7,12 +7,12 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint install serve clean bench bench-day bench-import bench-archive-build
+.PHONY: demo test test-install lint install serve clean bench bench-day bench-import bench-archive-build
 
 $(STAMP): pyproject.toml package-lock.json Makefile
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -e '.[test,postgres,redis]'
+	$(PY) -m pip install --quiet -e '.[test,demo,postgres,redis,production]'
 	@# --ignore-scripts: vnu-jar's postinstall would download a Java runtime; we use the machine's.
 	@if command -v npm >/dev/null 2>&1; then \
 		npm ci --ignore-scripts --no-audit --no-fund --loglevel=error \
@@ -30,8 +30,26 @@ demo: $(STAMP)
 	DEBUG=1 $(PY) manage.py demo_superuser
 	DEBUG=1 $(PY) manage.py runserver 127.0.0.1:8000
 
+# The demo as production runs it: gunicorn, DEBUG off, static files hashed
+# and served by WhiteNoise. Settings come from the environment (README
+# "Running in production"); SECRET_KEY at least, DATABASE_URL and CACHE_URL
+# for PostgreSQL and Redis (else SQLite and a per-process cache). On a laptop:
+#   SECRET_KEY=$(python3 -c 'import secrets; print(secrets.token_urlsafe(50))') SECURE_COOKIES=0 SERVE_MEDIA=1 make serve
+serve: export DEBUG = 0
+serve: $(STAMP)
+	$(PY) manage.py migrate --noinput
+	$(PY) manage.py collectstatic --noinput -v0
+	$(PY) manage.py demo_story
+	exec $(PY) -m gunicorn newsroom.wsgi --config deploy/gunicorn.conf.py
+
 test: $(STAMP)
 	$(PY) -m pytest $(PYTEST_ARGS)
+
+# The README's "Adding articles to your own site" from the built wheel, in a
+# fresh venv and startproject (tests/test_install.py; ~2 min, needs the network
+# or a pip cache for the wheel's requirements).
+test-install: $(STAMP)
+	$(PY) -m pytest -m install tests/test_install.py $(PYTEST_ARGS)
 
 # The story page against a bare Django view, in-process (benchmarks/article_page.py --help).
 bench: $(STAMP)
@@ -55,4 +73,4 @@ lint: $(STAMP)
 	$(VENV)/bin/ruff format --check .
 
 clean:
-	rm -rf $(VENV) node_modules db.sqlite3 test-artifacts .demo-credentials
+	rm -rf $(VENV) node_modules db.sqlite3 staticfiles test-artifacts .demo-credentials

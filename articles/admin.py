@@ -3,6 +3,7 @@ from content_editor.admin import ContentEditor, ContentEditorInline
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.views.main import SEARCH_VAR
+from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db import models
@@ -41,12 +42,31 @@ class AuthorAdmin(SafeInputAdminMixin, admin.ModelAdmin):
     list_filter = ["kind"]
     search_fields = ["name", "slug", "job_title"]
     prepopulated_fields = {"slug": ["name"]}
-    autocomplete_fields = ["user"]
     formfield_overrides = URL_FIELDS
     fieldsets = [
         (None, {"fields": ["name", "slug", "kind", "job_title", "bio", "photo"]}),
         (_("Links"), {"fields": ["website", "social_handle", "email", "user"], "classes": ["collapse"]}),
     ]
+
+    # The user account is picked with an autocomplete when the site's user
+    # admin can search (Django's UserAdmin can). A custom user model with no
+    # admin, or one without search_fields, would fail the admin's checks
+    # (admin.E039, admin.E040) for an autocomplete: it gets a raw id field.
+    # Properties, not class attributes: which admin the site registers for
+    # its user model is known only once every admin module has been loaded.
+    def _users_searchable(self):
+        user_model = get_user_model()
+        if not self.admin_site.is_registered(user_model):
+            return False
+        return bool(self.admin_site.get_model_admin(user_model).search_fields)
+
+    @property
+    def autocomplete_fields(self):
+        return ["user"] if self._users_searchable() else []
+
+    @property
+    def raw_id_fields(self):
+        return [] if self._users_searchable() else ["user"]
 
 
 @admin.register(SlugRedirect)

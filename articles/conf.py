@@ -9,6 +9,10 @@ from django.dispatch import receiver
 DEFAULTS = {
     # Shown in page titles, feeds and structured data.
     "PUBLICATION_NAME": "The Newsroom",
+    # The site's base template that articles/base.html extends: it must define
+    # the blocks title, head and content (README "Templates"). The default is
+    # a minimal complete page shipped with the app.
+    "BASE_TEMPLATE": "articles/site_base.html",
     # The publisher's logo in structured data (absolute, or a path on this
     # site); Google wants one for news results. Empty: no logo is given.
     "PUBLISHER_LOGO_URL": "",
@@ -106,6 +110,10 @@ DEFAULTS = {
     # TextSearch.shortlist); more matches than this means a word common enough
     # for the newest-first walk to fill a page quickly.
     "SEARCH_SHORTLIST": 10000,
+    # A search with a topic of at most this many stories reads the topic's
+    # stories first (articles.search.query.TextSearch.narrow_to_topics);
+    # a bigger topic is read newest first with the other filters.
+    "SEARCH_TOPIC_SHORTLIST": 50000,
     # A phrase is looked for among the newest this many stories holding all
     # its words (articles.search.query.TextSearch.filter): checking a phrase
     # reads each candidate's whole document.

@@ -155,7 +155,10 @@ class StoryFilter(FilterSet):
 
     def filter_tags(self, queryset, name, value):
         # All the chosen tags, not any: choosing more topics narrows the search.
-        for tag in value:
+        tags = list(value)
+        if self.search is not None:
+            queryset, tags = self.search.narrow_to_topics(queryset, tags)
+        for tag in tags:
             queryset = queryset.tagged(tag)
         return queryset
 

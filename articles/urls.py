@@ -1,7 +1,7 @@
 from django.contrib.sitemaps import views as sitemap_views
 from django.urls import path, re_path, register_converter
 
-from articles import feeds, preview, robots, views
+from articles import feeds, preview, views
 from articles.converters import NameSlugConverter
 from articles.delivery import keys
 from articles.delivery.pages import reader_page
@@ -66,5 +66,6 @@ urlpatterns = [
         {"sitemaps": sitemaps.SITEMAPS},
         name="sitemap",
     ),
-    path("robots.txt", robots.robots_txt, name="robots_txt"),
 ]
+# robots.txt is not here: it belongs at the site's root, which this urlconf
+# may not be mounted at (articles/urls_root.py).

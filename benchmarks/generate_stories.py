@@ -160,7 +160,6 @@ def generate(count=10_000, *, seed=None, batch_size=1000, progress=True, index=T
     from faker import Faker
     from tqdm import tqdm
 
-    from articles import search
     from articles.conf import settings
     from articles.delivery import story_render
     from articles.importing.run import Announcer
@@ -183,9 +182,7 @@ def generate(count=10_000, *, seed=None, batch_size=1000, progress=True, index=T
             size = min(batch_size, count - start)
             stories = [_story(rng, run, start + n, now, pools, texts) for n in range(size)]
             with transaction.atomic(using=using):  # one commit (one fsync) per batch, not per table
-                written = writer.write(stories)
-                if index:
-                    search.index_stories(written, using=using)
+                written = writer.write(stories, index=index)
                 # Bulk writes send no signal: say which lists changed (as import_stories does).
                 announcer.batch(written)
             pks += written

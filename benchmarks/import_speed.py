@@ -108,7 +108,23 @@ def child(url, path, args):
     summary = Import(path, batch_size=args.batch_size, index=not args.no_index, workers=args.workers).run()
     seconds, cpu = time.monotonic() - started, time.process_time() - cpu
     result = {"created": summary.created, "skipped": summary.skipped, "seconds": seconds, "cpu": cpu}
+    if summary.created and not args.no_index:
+        result["document_ms"] = document_cost()
     print(json.dumps(result))
+
+
+def document_cost():
+    """Milliseconds PostgreSQL spends building one story's search document, nothing written: the floor of indexing."""
+    from django.db import connection
+
+    from articles.search import postgres, search_config
+
+    with connection.cursor() as cursor:
+        started = time.perf_counter()
+        sql = f"SELECT count(*), sum(length({postgres.DOCUMENT_SQL})) FROM articles_article x"
+        cursor.execute(sql, {"config": search_config()})
+        stories, _ = cursor.fetchone()
+        return (time.perf_counter() - started) * 1000 / stories
 
 
 def main(argv=None):
@@ -162,6 +178,12 @@ def main(argv=None):
         )
     with_index, no_index = results["with index"]["seconds"], results["no index"]["seconds"]
     print(f"ratio with index / no index: {with_index / no_index:.2f}")
+    document_ms = results["with index"]["document_ms"]
+    print(
+        f"search documents alone (to_tsvector, nothing written): {document_ms:.2f} ms a story in one process, "
+        f"so at most {1000 * os.cpu_count() / document_ms:.0f} stories/s on all {os.cpu_count()} cores "
+        "before anything is written"
+    )
     if not args.keep:
         _database(args.server, name, drop_only=True)
         path.unlink()

@@ -11,3 +11,8 @@ ROOT_URLCONF = "benchmarks.urls"
 # and writes only its own keys. Costs nothing per request (Django always
 # prefixes keys, with "" by default).
 CACHES["default"]["KEY_PREFIX"] = f"newsroom-bench-{uuid.uuid4().hex[:8]}"  # noqa: F405
+
+# Static links as under DEBUG, so a benchmark needs no collectstatic first
+# (with DEBUG off the project's settings hash static file names, which needs it;
+# the lookup in the manifest costs a dict access per link).
+STORAGES = {**STORAGES, "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}}  # noqa: F405

@@ -6,3 +6,6 @@ class NewsroomConfig(AppConfig):
 
     name = "newsroom"
     verbose_name = "Newsroom demo"
+
+    def ready(self):
+        from newsroom import checks  # noqa: F401  (registers them)

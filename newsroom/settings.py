@@ -92,6 +92,9 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Static files from STATIC_ROOT, before anything else spends time on
+    # them (README "Running in production": hashed, compressed, cached for a year).
+    "whitenoise.middleware.WhiteNoiseMiddleware",
     # Content-Security-Policy per area of the site (see below).
     "articles.content_security.AreaPolicyMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -177,6 +180,24 @@ def cache_from_url(url):
 
 CACHES = {"default": cache_from_url(os.environ.get("CACHE_URL", "locmem://"))}
 
+# Read replicas (README "Two app servers, read replicas"): comma-separated
+# database URLs, the aliases replica_1, replica_2, …. Anonymous readers' reads
+# go to one of them, except for REPLICA_LAG seconds after any write; the rest
+# reads and writes the primary (newsroom/routers.py says why). The "recent
+# write" mark lives in the cache: with several processes it must be a shared
+# one (CACHE_URL=redis://…; check --deploy warns otherwise, newsroom.W001).
+READ_REPLICAS = []
+for _number, _url in enumerate(env_list("DATABASE_REPLICA_URLS", []), start=1):
+    DATABASES[f"replica_{_number}"] = {
+        **dj_database_url.parse(_url, conn_max_age=env_int("CONN_MAX_AGE", 600), conn_health_checks=True),
+        # Tests read the primary's test database through it rather than make one.
+        "TEST": {"MIRROR": "default"},
+    }
+    READ_REPLICAS.append(f"replica_{_number}")
+REPLICA_LAG = env_int("REPLICA_LAG", 5)
+if READ_REPLICAS:
+    DATABASE_ROUTERS = ["newsroom.routers.PrimaryReplicaRouter"]
+
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_PASSWORD_VALIDATORS = [
@@ -191,18 +212,46 @@ TIME_ZONE = os.environ.get("TIME_ZONE", "Europe/London")
 USE_I18N = True
 USE_TZ = True
 
-# `loaddata syria-no-fly-zones` finds the seed story here.
-FIXTURE_DIRS = [BASE_DIR / "fixtures"]
+# No FIXTURE_DIRS: `loaddata syria-no-fly-zones` finds the seed story in
+# articles/fixtures/, as it does in any site that installs the app. (The
+# repository's fixtures/syria-no-fly-zones.json is a link to that file; naming
+# fixtures/ here too would load the story twice.)
 
 STATIC_URL = "static/"
-STATIC_ROOT = BASE_DIR / "staticfiles"
-MEDIA_URL = "media/"
+# `manage.py collectstatic` writes here and WhiteNoise serves from here.
+STATIC_ROOT = Path(os.environ.get("STATIC_ROOT", BASE_DIR / "staticfiles"))
+# Uploads. With DEBUG off Django serves them only when SERVE_MEDIA is on
+# (newsroom/urls.py); otherwise the web server in front serves MEDIA_ROOT at
+# MEDIA_URL, or MEDIA_URL names another host (a bucket, a CDN).
+MEDIA_URL = os.environ.get("MEDIA_URL", "media/")
 MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", BASE_DIR / "media"))
+SERVE_MEDIA = env_bool("SERVE_MEDIA", default=False)
+
+# With DEBUG off, collectstatic stores every file under a name with its
+# content's hash (newsroom.3f2a….css) and a gzipped copy (Brotli too with the
+# `brotli` package), and `{% static %}` links to that name: WhiteNoise can
+# then tell browsers and caches to keep it for a year (immutable), and a
+# changed file gets a new URL. Pages then need `collectstatic` to have run:
+# a file missing from its manifest is an error, not a link that would be
+# cached forever. Under DEBUG files come straight from the apps.
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {
+        "BACKEND": (
+            "django.contrib.staticfiles.storage.StaticFilesStorage"
+            if DEBUG
+            else "whitenoise.storage.CompressedManifestStaticFilesStorage"
+        )
+    },
+}
 
 # taggit: "Syria" and "syria" are one tag.
 TAGGIT_CASE_INSENSITIVE = True
 
 ARTICLES_PUBLICATION_NAME = os.environ.get("PUBLICATION_NAME", "The Newsroom")
+# The demo's own site base (templates/base.html: masthead and footer), as a
+# site with its own layout would set it.
+ARTICLES_BASE_TEMPLATE = "base.html"
 
 if not DEBUG:
     SESSION_COOKIE_SECURE = env_bool("SECURE_COOKIES", default=True)
@@ -271,6 +320,12 @@ ARTICLES_CSP_AREAS = {
     "admin": content_security.admin_policy(static_url=STATIC_URL, media_url=MEDIA_URL),
 }
 
+if READ_REPLICAS:
+    # After WhiteNoise (static files need no database), before anything that reads.
+    MIDDLEWARE.insert(
+        MIDDLEWARE.index("whitenoise.middleware.WhiteNoiseMiddleware") + 1, "newsroom.routers.ReplicaReadsMiddleware"
+    )
+
 # --- Login throttling (django-axes) -------------------------------------------
 # Five wrong passwords for one account from one client lock that pair out for
 # 15 minutes: the next attempts are refused before any password is hashed and
@@ -295,6 +350,9 @@ AXES_LOCKOUT_CALLABLE = "newsroom.lockout.locked_out"
 # pick a new address for every try.
 AXES_IPWARE_META_PRECEDENCE_ORDER = env_list("AXES_IPWARE_META_PRECEDENCE_ORDER", ["REMOTE_ADDR"])
 AXES_IPWARE_PROXY_COUNT = env_int("AXES_IPWARE_PROXY_COUNT", None)
+if "HTTP_X_FORWARDED_FOR" in AXES_IPWARE_META_PRECEDENCE_ORDER and AXES_IPWARE_PROXY_COUNT is None:
+    # Without the count ipware takes the first address, which the client writes itself.
+    sys.exit("newsroom: HTTP_X_FORWARDED_FOR in AXES_IPWARE_META_PRECEDENCE_ORDER needs AXES_IPWARE_PROXY_COUNT.")
 
 # --- Edge cache (Varnish) -----------------------------------------------------
 # Each committed change purges the pages that show what it changed from every

@@ -23,3 +23,9 @@ ALLOWED_HOSTS = ["testserver", "localhost", "127.0.0.1"]
 # tests/test_login_throttling.py switches it back on (the `axes_on` fixture)
 # and runs against everything else above, the project's real configuration.
 AXES_ENABLED = False
+
+# As under DEBUG: static files straight from the apps, no collectstatic
+# (newsroom/settings.py hashes their names when DEBUG is off, which needs
+# it; tests/test_production.py runs the deployment that does).
+STORAGES = {**STORAGES, "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}}  # noqa: F405
+WHITENOISE_AUTOREFRESH = True

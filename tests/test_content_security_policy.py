@@ -11,7 +11,7 @@ import pytest
 from csp.decorators import csp, csp_exempt, csp_update
 from django.http import HttpResponse
 from django.test import RequestFactory
-from django.urls import resolve
+from django.urls import resolve, reverse
 
 from articles import content_security
 from articles.content_security import AreaPolicyMiddleware, admin_policy, reader_policy
@@ -52,7 +52,7 @@ def pages(seed_story):
         "search": reader_url("search") + "?q=Syria",
         "feed": reader_url("feed_rss"),
         "sitemap": reader_url("sitemap_index"),
-        "robots": reader_url("robots_txt"),
+        "robots": reverse("articles_root:robots_txt"),
     }
 
 

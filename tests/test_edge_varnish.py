@@ -219,6 +219,7 @@ def stack(tmp_path_factory):
         SECURE_COOKIES="0",
         LOG_LEVEL="WARNING",
         MEDIA_ROOT=str(tmp / "media"),
+        STATIC_ROOT=str(tmp / "static"),
         # The app's own page cache: shared Redis where the suite has one
         # (CI's PostgreSQL run), else none (a per-process locmem cache could
         # not see the editor process's changes).
@@ -226,6 +227,8 @@ def stack(tmp_path_factory):
         PYTHONPATH=str(ROOT),
     )
     run([sys.executable, "manage.py", "migrate", "--noinput", "-v0"], env)
+    # DEBUG off: pages link the hashed static files collectstatic records.
+    run([sys.executable, "manage.py", "collectstatic", "--noinput", "-v0"], env)
     run([sys.executable, "manage.py", "loaddata", "syria-no-fly-zones", "-v0"], env)
     # Before Varnish is up: there is nothing to purge yet.
     setup = run([sys.executable, str(EDITOR), "setup"], env)

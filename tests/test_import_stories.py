@@ -250,23 +250,27 @@ def test_a_dry_run_writes_nothing(tmp_path, newsroom):
 
 def test_a_failing_batch_rolls_back_alone_and_a_second_run_finishes(tmp_path, newsroom, monkeypatch):
     path = write(tmp_path, [story(n) for n in range(1, 8)])
+    from articles.importing import run as importing
+
     calls = []
-    real = search.index_stories
+    real = importing.StoryWriter.write
 
-    def index_then_fail_second_batch(pks, using=None):
-        calls.append(list(pks))
+    def write_then_fail_second_batch(self, stories, index=False):
+        # Fails after the batch's rows and search documents are written: all of them must go.
+        pks = real(self, stories, index=index)
+        calls.append(pks)
         if len(calls) == 2:
-            raise RuntimeError("search went away")
-        return real(pks, using=using)
+            raise RuntimeError("the server went away")
+        return pks
 
-    monkeypatch.setattr(search, "index_stories", index_then_fail_second_batch)
+    monkeypatch.setattr(importing.StoryWriter, "write", write_then_fail_second_batch)
     with pytest.raises(RuntimeError):
         run(path, "--batch-size=3")
     # The first batch is in, whole; the second, written before it failed, is gone, rows and all.
     assert sorted(Article.objects.values_list("slug", flat=True)) == ["story-1", "story-2", "story-3"]
     assert Byline.objects.count() == 6
     assert RichText.objects.count() == 6
-    monkeypatch.setattr(search, "index_stories", real)
+    monkeypatch.setattr(importing.StoryWriter, "write", real)
     assert "created 4, skipped 3" in run(path, "--batch-size=3")
     assert Article.objects.count() == 7
 
@@ -278,10 +282,10 @@ def test_a_batch_the_database_refuses_is_one_line_naming_where_to_go_on(tmp_path
 
     real = importing.StoryWriter.write
 
-    def refuse_second(self, stories):
+    def refuse_second(self, stories, index=False):
         if Article.objects.count() >= 2:
             raise IntegrityError('duplicate key value violates unique constraint "articles_article_slug_key"\nDETAIL')
-        return real(self, stories)
+        return real(self, stories, index=index)
 
     monkeypatch.setattr(importing.StoryWriter, "write", refuse_second)
     with pytest.raises(CommandError) as failure:
@@ -319,13 +323,37 @@ def test_workers_refuse_to_run_inside_a_transaction(tmp_path, newsroom):
     assert not Article.objects.exists()
 
 
-def test_no_index_skips_the_search_index(tmp_path, newsroom, monkeypatch):
-    called = []
-    monkeypatch.setattr(search, "index_stories", lambda pks, using=None: called.append(pks) or 0)
-    run(write(tmp_path, [story(1)]), "--no-index")
-    assert called == []
+def test_an_imported_story_has_the_document_a_reindex_would_give_it(tmp_path, newsroom):
+    # PostgreSQL builds the documents in the statement that writes the stories;
+    # elsewhere index_stories runs after the writes. Either way: the same documents.
+    def documents():
+        table = connection.ops.quote_name("articles_search") if connection.vendor == "sqlite" else None
+        with connection.cursor() as cursor:
+            if table is None:
+                cursor.execute("SELECT id, search_document::text FROM articles_article ORDER BY id")
+            else:
+                cursor.execute(f"SELECT rowid, * FROM {table} ORDER BY rowid")
+            return cursor.fetchall()
+
+    run(write(tmp_path, [story(1), story(2, body=[{"paragraph": "Fisheries talks & <b>quotas</b>"}])]))
+    imported = documents()
+    assert len(imported) == 2
+    assert all(row[1] for row in imported)
+    search.index_stories(Article.objects.values_list("pk", flat=True))
+    assert documents() == imported
+
+
+def test_no_index_skips_the_search_index(tmp_path, newsroom):
+    def found():
+        matches = search.text_search("number").filter(Article.objects.all())
+        return sorted(matches.values_list("slug", flat=True))
+
+    assert "search documents" not in run(write(tmp_path, [story(1)]), "--no-index")
+    assert found() == []
     run(write(tmp_path, [story(2)]))
-    assert called == [[Article.objects.get(slug="story-2").pk]]
+    assert found() == ["story-2"]
+    call_command("rebuild_search_index", stdout=io.StringIO())
+    assert found() == ["story-1", "story-2"]
 
 
 def test_the_keys_of_imported_stories_are_renewed_and_cached_pages_show_them(tmp_path, newsroom, client):

@@ -238,3 +238,18 @@ def test_the_client_address_comes_from_the_environment():
     bad = settings_value(expression, AXES_IPWARE_PROXY_COUNT="one")
     assert bad.returncode != 0
     assert bad.stderr.strip() == "newsroom: AXES_IPWARE_PROXY_COUNT must be a whole number, not 'one'."
+
+
+def test_x_forwarded_for_is_believed_only_with_a_proxy_count():
+    # Its first address is whatever the client sent: only the count of trusted proxies makes it usable.
+    result = settings_value("s.AXES_IPWARE_PROXY_COUNT", AXES_IPWARE_META_PRECEDENCE_ORDER="HTTP_X_FORWARDED_FOR")
+    assert result.returncode != 0
+    assert result.stderr.strip() == (
+        "newsroom: HTTP_X_FORWARDED_FOR in AXES_IPWARE_META_PRECEDENCE_ORDER needs AXES_IPWARE_PROXY_COUNT."
+    )
+    counted = settings_value(
+        "s.AXES_IPWARE_PROXY_COUNT",
+        AXES_IPWARE_META_PRECEDENCE_ORDER="HTTP_X_FORWARDED_FOR",
+        AXES_IPWARE_PROXY_COUNT="0",
+    )
+    assert counted.stdout.strip() == "0"

@@ -7,7 +7,8 @@
    stories, each in its own transaction: the slugs already in the database
    (or kept as an old address, ``SlugRedirect``) are skipped, the rest are
    written (:class:`StoryWriter`), indexed for search
-   (``articles.search.index_stories``, in the same transaction) and
+   (its search document built in the same statement, or by
+   ``articles.search.index_stories`` with SQLite, in the same transaction) and
    announced (:class:`Announcer`: the lists they join, applied once after
    the batch commits; month keys once at the end). A failing batch rolls
    back alone; the batches before it stay, and running the file again
@@ -299,16 +300,15 @@ class Import:
         yield from SlugRedirect.objects.using(db).filter(old_slug__in=slugs).values_list("old_slug", flat=True)
 
     def _write(self, writer, announcer, stories, summary, parts=1, counter=None):
-        from articles import search
 
         try:
             with transaction.atomic(using=self.using):
                 existing = set(self._existing([story.slug for story in stories]))
                 new = [self.references.prepare(story) for story in stories if story.slug not in existing]
-                pks = writer.write(new)
+                pks = writer.write(new, index=self.index)
                 if pks:
                     if self.index:
-                        summary.indexed += search.index_stories(pks, using=self.using) or 0
+                        summary.indexed += len(pks)
                     # Inside the transaction: gathered with anything else the batch
                     # announced, applied once after its commit (never for a rolled-back batch).
                     announcer.batch(pks)

@@ -13,8 +13,16 @@ document, say) is written with its model default. COPY skips the ORM's
 a plain one known to need no conversion (rich text is sanitised that way,
 as every other write path does).
 
+With ``index=True`` each story gets its search document as it is written:
+on PostgreSQL the story rows are copied into a temporary table and moved
+into ``articles_article`` by one ``INSERT … SELECT`` that builds the
+documents (``articles.search.postgres.insert_indexed_sql``), after the
+blocks, tags and bylines the documents are built from (the foreign keys are
+checked at commit); elsewhere ``articles.search.index_stories`` runs after
+the writes.
+
 No signals are sent (bulk writes send none): callers announce the stories'
-keys (``articles.delivery.changes``) and index them (``articles.search``).
+keys (``articles.delivery.changes``).
 """
 
 import dataclasses
@@ -95,10 +103,9 @@ class _Table:
             out.append(value if prepare is None else prepare(value))
         return out
 
-    def copy(self, cursor, rows):
-        sql = (
-            f"COPY {self.connection.ops.quote_name(self.model._meta.db_table)} ({', '.join(self.columns)}) FROM STDIN"
-        )
+    def copy(self, cursor, rows, table=None):
+        table = table or self.connection.ops.quote_name(self.model._meta.db_table)
+        sql = f"COPY {table} ({', '.join(self.columns)}) FROM STDIN"
         with cursor.copy(sql) as copy:
             for values in rows:
                 copy.write_row(self.row(values))
@@ -132,13 +139,18 @@ class StoryWriter:
             return False
         return self.connection.Database.__name__ == "psycopg"
 
-    def write(self, stories):
-        """Write ``stories``; return their new ids, in order."""
+    def write(self, stories, index=False):
+        """Write ``stories`` (with their search documents if ``index``); return their new ids, in order."""
+        from articles import search
+
         if not stories:
             return []
         if self.copying:
-            return self._copy(stories)
-        return self._bulk_create(stories)
+            return self._copy(stories, index)
+        pks = self._bulk_create(stories)
+        if index:
+            search.index_stories(pks, using=self.using)
+        return pks
 
     # -- PostgreSQL ------------------------------------------------------------------
 
@@ -150,7 +162,13 @@ class StoryWriter:
         )
         return [row[0] for row in cursor.fetchall()]
 
-    def _copy(self, stories):
+    # Where a batch's story rows wait for their search documents: the table's
+    # columns and defaults, no index, private to the connection.
+    STAGE = "articles_import_stories"
+
+    def _copy(self, stories, index):
+        from articles.search import postgres, search_config
+
         self.connection.ensure_connection()
         # The driver's own cursor: Django's wrapper has no copy().
         with self.connection.connection.cursor() as cursor:
@@ -165,10 +183,24 @@ class StoryWriter:
                 tagged += [{"content_object_id": pk, "tag_id": tag} for tag in story.tag_ids]
                 for model, values in story.blocks:
                     blocks.setdefault(model, []).append({**values, "parent_id": pk, "region": "body"})
-            self.tables[Article].copy(cursor, articles)
             for model, rows in ((Byline, bylines), (TaggedArticle, tagged), *blocks.items()):
                 if rows:
                     self.tables[model].copy(cursor, rows)
+            story_table = self.tables[Article]
+            if not index:
+                story_table.copy(cursor, articles)
+                return pks
+            # Created in the batch's transaction (a rolled-back batch drops it),
+            # emptied after use (the caller may hold one transaction over many batches).
+            cursor.execute(
+                f"CREATE TEMPORARY TABLE IF NOT EXISTS {self.STAGE} (LIKE articles_article INCLUDING DEFAULTS)"
+            )
+            story_table.copy(cursor, articles, table=self.STAGE)
+            cursor.execute(
+                postgres.insert_indexed_sql(self.STAGE, story_table.columns),
+                {"config": search_config()},
+            )
+            cursor.execute(f"TRUNCATE {self.STAGE}")
         return pks
 
     # -- Anything else ---------------------------------------------------------------

@@ -152,7 +152,7 @@ class Article(Timestamped):
         _("publication time"),
         null=True,
         blank=True,
-        db_index=True,
+        # No index of its own: article_desk_order (Meta.indexes) leads with it.
         help_text=_("A published story with a time in the future is scheduled: readers see it from then on."),
     )
 
@@ -232,6 +232,13 @@ class Article(Timestamped):
                 name="article_section_order",
                 condition=models.Q(status="published"),
             ),
+            # The admin's list (Meta.ordering, then the primary key, as the
+            # changelist adds it): drafts first, then newest. Without it a search
+            # there walked every draft (no publication time) before the first
+            # published story: 0.8 s for a common word at a million stories.
+            # It also serves every range on published_at; the plain index it
+            # replaces led PostgreSQL to sort the drafts instead of using this one.
+            models.Index(fields=["-published_at", "-created_at", "-id"], name="article_desk_order"),
         ]
         constraints = [
             slug_check(name="articles_article_slug_valid"),

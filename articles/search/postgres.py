@@ -10,7 +10,7 @@ configuration indexes, so ``x&lt;y`` is the words ``x`` and ``y``.
 import html
 
 from django.db import connections
-from django.db.models import BooleanField, FloatField
+from django.db.models import BooleanField, F, FloatField, Lookup
 from django.db.models.expressions import RawSQL
 
 from articles.search import search_config
@@ -39,15 +39,27 @@ EXTRA_SQL = """
            JOIN articles_author au ON au.id = b.author_id WHERE b.article_id = x.id))
 """
 
-INDEX_SQL = f"""
-UPDATE articles_article AS a SET {COLUMN} =
-       setweight(to_tsvector(%(config)s::regconfig, a.headline), 'A')
-    || setweight(to_tsvector(%(config)s::regconfig, concat_ws(' ', a.standfirst, d.extra)), 'B')
-    || setweight(to_tsvector(%(config)s::regconfig, d.body), 'C')
-  FROM (SELECT x.id, {BODY_SQL} AS body, {EXTRA_SQL} AS extra
-          FROM unnest(%(pks)s::bigint[]) AS x(id)) AS d
- WHERE a.id = d.id
+# A story's document from its row ``x`` and the rows that hang on it.
+DOCUMENT_SQL = f"""
+       setweight(to_tsvector(%(config)s::regconfig, x.headline), 'A')
+    || setweight(to_tsvector(%(config)s::regconfig, concat_ws(' ', x.standfirst, {EXTRA_SQL})), 'B')
+    || setweight(to_tsvector(%(config)s::regconfig, {BODY_SQL}), 'C')
 """
+
+INDEX_SQL = f"UPDATE articles_article AS x SET {COLUMN} = {DOCUMENT_SQL} WHERE x.id = ANY(%(pks)s::bigint[])"
+
+
+def insert_indexed_sql(table, columns):
+    """INSERT the story rows staged in ``table`` into articles_article, each with its search document.
+
+    An import writes each story once this way: written first and indexed by
+    an UPDATE, every row was written twice and every index on the table got a
+    second entry for it (the UPDATE changes an indexed column, so it cannot
+    be a heap-only update).
+    """
+    names = ", ".join(columns)
+    selected = ", ".join(f"x.{name}" for name in columns)
+    return f"INSERT INTO articles_article ({names}, {COLUMN}) SELECT {selected}, {DOCUMENT_SQL} FROM {table} AS x"
 
 
 def create_schema(schema_editor):
@@ -126,3 +138,26 @@ def highlights(pks, text, using):
         )
         # The text still has the stored entities (&lt;): decode them, render_snippet escapes again.
         return {pk: html.unescape(text or "") for pk, text in cursor.fetchall()}
+
+
+class AnyOf(Lookup):
+    """``lhs = ANY(ARRAY(subquery))``: the subquery's rows are read first, once, and looked up by ``lhs``'s index.
+
+    A plain ``IN``/``EXISTS`` lets the planner walk the publication-time
+    index and test each story instead, which is right for a big topic and
+    slow for a small one combined with a common word (see :func:`among_stories_of`).
+    """
+
+    lookup_name = "any_of"
+
+    def as_sql(self, compiler, connection):
+        lhs, lhs_params = self.process_lhs(compiler, connection)
+        rhs, rhs_params = self.process_rhs(compiler, connection)
+        return f"{lhs} = ANY(ARRAY{rhs})", (*lhs_params, *rhs_params)
+
+
+def among_stories_of(tag_pk):
+    """A filter() argument: the stories tagged ``tag_pk``, read from the tag's rows first."""
+    from articles.models import TaggedArticle
+
+    return AnyOf(F("pk"), TaggedArticle.objects.filter(tag=tag_pk).values("content_object_id"))

@@ -19,7 +19,7 @@ vcl 4.1;
 import std;
 import xkey;
 
-# The app (gunicorn). Several app servers: a director (vmod_directors).
+# The app (gunicorn). Several app servers: two-backends.vcl, which includes this file.
 backend default {
     .host = "127.0.0.1";
     .port = "8000";

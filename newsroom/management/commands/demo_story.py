@@ -8,7 +8,9 @@ the story on purpose.
 """
 
 import json
+from pathlib import Path
 
+from django.apps import apps
 from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
@@ -18,14 +20,21 @@ from articles.models import Article, SlugRedirect
 FIXTURE = "syria-no-fly-zones"
 
 
+def fixture_dirs():
+    """Where ``loaddata`` looks: each app's ``fixtures/`` folder, then ``FIXTURE_DIRS``."""
+    for app_config in apps.get_app_configs():
+        yield Path(app_config.path) / "fixtures"
+    yield from map(Path, settings.FIXTURE_DIRS)
+
+
 def fixture_story_slugs(label):
-    """The slugs (natural keys) of the stories a fixture in ``FIXTURE_DIRS`` holds."""
-    for directory in settings.FIXTURE_DIRS:
+    """The slugs (natural keys) of the stories a fixture ``loaddata`` would find holds."""
+    for directory in fixture_dirs():
         path = directory / f"{label}.json"
         if path.exists():
             break
     else:
-        raise CommandError(f"No fixture named {label!r} in FIXTURE_DIRS.")
+        raise CommandError(f"No fixture named {label!r} in any app's fixtures folder or FIXTURE_DIRS.")
     try:
         objects = json.loads(path.read_text(encoding="utf-8"))
     except ValueError as exc:
