@@ -252,6 +252,10 @@ ARTICLES_PUBLICATION_NAME = os.environ.get("PUBLICATION_NAME", "The Newsroom")
 # The demo's own site base (templates/base.html: masthead and footer), as a
 # site with its own layout would set it.
 ARTICLES_BASE_TEMPLATE = "base.html"
+# What is deployed (e.g. the git commit), the same on every app server, so
+# their page caches and ETags agree; unset, the app derives it from the
+# static manifest and the template files (articles.delivery.fingerprint).
+ARTICLES_DEPLOY_VERSION = os.environ.get("DEPLOY_VERSION") or None
 
 if not DEBUG:
     SESSION_COOKIE_SECURE = env_bool("SECURE_COOKIES", default=True)
