@@ -278,22 +278,24 @@ def test_story_page_in_english_is_unchanged(client, newsroom):
 
 
 @pytest.mark.parametrize(
-    "page",
+    ("page", "german"),
     [
-        lambda story: reverse("articles:home"),
-        lambda story: story.section.get_absolute_url(),
-        lambda story: reverse("articles:search") + "?q=Syria",
-        lambda story: reverse("articles:search") + "?published_after=soon",
+        (lambda story: reverse("articles:home"), "Seite 1 von 2"),
+        (lambda story: story.section.get_absolute_url(), ">Ressort</p>"),
+        (lambda story: reverse("articles:search") + "?q=Syria", "Artikel gefunden"),
+        (lambda story: reverse("articles:search") + "?q=Syria&date_from=soon", "Einige Suchangaben"),
+        (lambda story: story.bylines.first().author.get_absolute_url(), "Artikel von Our Foreign Staff."),
+        (lambda story: reverse("articles:tag", args=[story.tags.first().slug]), ">Thema</p>"),
     ],
-    ids=["home", "section", "search", "search-with-errors"],
+    ids=["home", "section", "search", "search-with-errors", "author", "tag"],
 )
-def test_listing_pages_in_german(client, newsroom, in_german, settings, page):
+def test_listing_pages_in_german(client, newsroom, in_german, settings, page, german):
     settings.ARTICLES_PAGINATE_BY = 2  # so the page links show
     response = client.get(page(newsroom))
     html = response.content.decode()
     assert response.status_code == 200
     assert english_left(html, "de") == []
-    assert "Seite 1 von" in html or "gefunden" in html or "korrigiert" in html
+    assert german in html
 
 
 def test_search_page_in_german_says_so(client, newsroom, in_german):
@@ -301,6 +303,30 @@ def test_search_page_in_german_says_so(client, newsroom, in_german):
     assert "<h1>Suche</h1>" in html
     assert re.search(r"\d+ Artikel gefunden", html)
     assert "Alle Ressorts" in html and "Alles zurücksetzen" in html
+
+
+def test_search_form_errors_in_german(client, newsroom, in_german):
+    html = client.get(reverse("articles:search") + "?date_from=2020-02-01&date_to=2020-01-01").content.decode()
+    assert english_left(html, "de") == []
+    assert "Das Enddatum liegt vor dem Anfangsdatum." in html
+    assert "Einige Suchangaben konnten nicht verwendet werden." in html
+
+
+def test_feed_titles_in_german(client, newsroom, in_german, settings):
+    settings.ARTICLES_PUBLICATION_NAME = "Der Kurier"
+    rss = client.get(reverse("articles:feed_rss")).content.decode()
+    assert "<title>Der Kurier: Neueste Artikel</title>" in rss
+    section = client.get(newsroom.section.get_absolute_url()).content.decode()
+    assert 'title="Der Kurier: World (RSS)"' in section
+
+
+def test_admin_action_message_in_german(editor_client, in_german):
+    drafts = factories.ArticleFactory.create_batch(2, status="review", published_at=None)
+    changelist = reverse("admin:articles_article_changelist")
+    response = editor_client.post(
+        changelist, {"action": "publish_selected", "_selected_action": [a.pk for a in drafts]}, follow=True
+    )
+    assert "2 Artikel veröffentlicht." in response.content.decode()
 
 
 def test_story_change_form_in_german(editor_client, newsroom, in_german):
