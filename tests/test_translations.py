@@ -355,3 +355,17 @@ def test_admin_dates_follow_the_language(in_german):
         assert dates.month(moment.date()) == "novembre 2026"
     with translation.override("en-gb"):
         assert dates.dateline(moment) == "27 November 2026, 08:15 GMT"
+
+
+def test_error_pages_in_german(client, db, in_german):
+    from django.template.loader import render_to_string
+
+    response = client.get("/no-such-page/")
+    html = response.content.decode()
+    assert response.status_code == 404
+    assert english_left(html, "de") == []
+    assert "Seite nicht gefunden" in html
+    # The 500 page renders with no context at all, as Django's handler does.
+    server_error = render_to_string("500.html")
+    assert english_left(server_error, "de") == []
+    assert '<html lang="de">' in server_error and "Etwas ist schiefgelaufen" in server_error
