@@ -303,6 +303,7 @@ def test_search_page_in_german_says_so(client, newsroom, in_german):
     assert "<h1>Suche</h1>" in html
     assert re.search(r"\d+ Artikel gefunden", html)
     assert "Alle Ressorts" in html and "Alles zurücksetzen" in html
+    assert '<button class="button" type="submit">Suchen</button>' in html
 
 
 def test_search_form_errors_in_german(client, newsroom, in_german):
