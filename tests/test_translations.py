@@ -339,6 +339,13 @@ def test_story_change_form_in_german(editor_client, newsroom, in_german):
         assert german in html, german
 
 
+def test_story_change_form_in_french(editor_client, newsroom, in_french):
+    html = editor_client.get(reverse("admin:articles_article_change", args=[newsroom.pk])).content.decode()
+    assert english_left(html, "fr") == []
+    for french in ("Surtitre", "Chapeau", "Image principale", "Partager l\u2019aperçu", "Rectificatifs"):
+        assert french in html, french
+
+
 def test_changelist_actions_in_german(editor_client, newsroom, in_german):
     html = editor_client.get(reverse("admin:articles_article_changelist")).content.decode()
     # Django's own admin/search_form.html writes this alt text untranslated.
