@@ -17,9 +17,10 @@ from django import forms
 from django.contrib.admin.utils import flatten_fieldsets
 from django.contrib.auth import get_user_model
 from django.db import transaction
-from django.utils import formats, timezone
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from articles import dates
 from articles.models import Article
 
 TOKEN_FIELD = "version_token"
@@ -83,10 +84,9 @@ def user_display_name(user):
 
 
 def _saved_at_text(moment):
-    local = timezone.localtime(moment)
-    if local.date() == timezone.localdate():
-        return formats.time_format(local, "H:i")
-    return formats.date_format(local, "j F Y, H:i")
+    if timezone.localtime(moment).date() == timezone.localdate():
+        return dates.time_of_day(moment)
+    return dates.day_time(moment)
 
 
 def stale_save_error(saved_at, saved_by_id):

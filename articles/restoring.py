@@ -22,14 +22,13 @@ import datetime
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models.signals import pre_save
-from django.utils import formats, timezone
 from django.utils.text import Truncator
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy, ngettext
+from django.utils.translation import gettext_lazy, ngettext, pgettext
 from reversion.models import Revision
 from taggit.models import Tag
 
-from articles import revisions, workflow
+from articles import dates, revisions, workflow
 from articles.models import Article, Byline, TaggedArticle
 
 PUBLICATION_FIELDS = ("status", "published_at", "slug")
@@ -41,11 +40,14 @@ BOOKKEEPING_FIELDS = ("created_at", "created_by", "updated_at", "updated_by")
 
 
 def _when(moment):
-    return formats.date_format(timezone.localtime(moment), "j F Y, H:i")
+    return dates.day_time(moment)
 
 
 def _quoted(text):
-    return f"“{Truncator(text).chars(80)}”" if text else _("nothing")
+    # Each language quotes its own way: “…”, „…“, « … ».
+    if not text:
+        return _("nothing")
+    return pgettext("a quoted field value", "“%(text)s”") % {"text": Truncator(text).chars(80)}
 
 
 # --- what a story holds -------------------------------------------------------

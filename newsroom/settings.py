@@ -117,6 +117,8 @@ TEMPLATES = [
         "OPTIONS": {
             "context_processors": [
                 "django.template.context_processors.request",
+                # LANGUAGE_CODE for base.html's <html lang>: the active language.
+                "django.template.context_processors.i18n",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "articles.context_processors.publication",
@@ -210,6 +212,9 @@ AUTH_PASSWORD_VALIDATORS = [
 LANGUAGE_CODE = os.environ.get("LANGUAGE_CODE", "en-gb")
 TIME_ZONE = os.environ.get("TIME_ZONE", "Europe/London")
 USE_I18N = True
+# The demo's own strings (its base template, 404 and 500 pages); the articles
+# app ships its catalog inside the app.
+LOCALE_PATHS = [BASE_DIR / "newsroom" / "locale"]
 USE_TZ = True
 
 # No FIXTURE_DIRS: `loaddata syria-no-fly-zones` finds the seed story in

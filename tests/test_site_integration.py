@@ -81,7 +81,7 @@ def test_the_site_base_is_the_setting(client, settings, seed_story):
     assert default.replace('<html lang="en-gb">', "") == demo.replace('<html lang="en-gb">', "")
     # A different setting is a different page: the setting is what decides.
     settings.ARTICLES_BASE_TEMPLATE = "500.html"
-    assert client.get("/section/world/").content.decode().startswith('<!DOCTYPE html>\n<html lang="en">')
+    assert client.get("/section/world/").content.decode().startswith('<!DOCTYPE html>\n<html lang="en-gb">')
 
 
 @pytest.mark.django_db

@@ -1,7 +1,7 @@
 """What stored renders, cached pages and ETags were made with, besides the content: the deploy and settings.
 
-A deploy that changes a template (the app's, or the site's own ``base.html``)
-or a setting the pages show (the publication's name, its logo, how many
+A deploy that changes a template (the app's, or the site's own ``base.html``),
+a translation or a setting the pages show (the publication's name, its logo, how many
 related stories) must not leave readers with pages made the old way, nor
 answer 304 to an ``ETag`` from before it. Two values, each worked out once
 per process:
@@ -35,6 +35,8 @@ import hashlib
 import logging
 from pathlib import Path
 
+import django
+from django.apps import apps
 from django.conf import settings as django_settings
 from django.core.exceptions import ImproperlyConfigured
 from django.core.signals import setting_changed
@@ -49,7 +51,16 @@ from articles.conf import settings
 logger = logging.getLogger(__name__)
 
 # Django's settings that change what the pages say or link to.
-_SEEN_DJANGO_SETTINGS = ("LANGUAGE_CODE", "TIME_ZONE", "USE_TZ", "STATIC_URL", "MEDIA_URL", "TEMPLATES")
+_SEEN_DJANGO_SETTINGS = (
+    "LANGUAGE_CODE",
+    "USE_I18N",
+    "LOCALE_PATHS",
+    "TIME_ZONE",
+    "USE_TZ",
+    "STATIC_URL",
+    "MEDIA_URL",
+    "TEMPLATES",
+)
 # The app settings whose values reader pages show, in their bytes or their headers.
 SHOWN_SETTINGS = (
     "PUBLICATION_NAME",
@@ -121,7 +132,7 @@ def deploy_version():
     """``ARTICLES_DEPLOY_VERSION``, or one derived from the static manifest and the template files."""
     if settings.DEPLOY_VERSION is not None:
         return str(settings.DEPLOY_VERSION)
-    return f"{static_manifest_hash()[:12]}{template_files_hash()}"
+    return f"{static_manifest_hash()[:12]}{template_files_hash()}{catalog_files_hash()}"
 
 
 @functools.cache
@@ -144,6 +155,30 @@ def deployed_at():
     cache.add(key, now, None)  # the first process to serve this version sets it
     seen = cache.get(key)
     return seen if isinstance(seen, datetime.datetime) else now
+
+
+def _catalog_dirs():
+    """The folders of .mo files gettext may read, each with a name that is the same on every server."""
+    dirs = [("django", Path(django.__file__).parent / "conf" / "locale")]
+    dirs += [(f"LOCALE_PATHS[{n}]", Path(path)) for n, path in enumerate(django_settings.LOCALE_PATHS)]
+    dirs += [(config.label, Path(config.path) / "locale") for config in apps.get_app_configs()]
+    return dirs
+
+
+def catalog_files_hash():
+    """A hash of every compiled translation catalog's name and bytes (Django's, the apps', LOCALE_PATHS)."""
+    digest = hashlib.sha256()
+    for name, directory in _catalog_dirs():
+        if not directory.is_dir():
+            continue
+        for path in sorted(directory.rglob("*.mo")):
+            try:
+                content = path.read_bytes()
+            except OSError:
+                continue  # unreadable here, so by gettext too
+            digest.update(f"{name}/{path.relative_to(directory).as_posix()}\0".encode())
+            digest.update(hashlib.sha256(content).digest())
+    return digest.hexdigest()[:16]
 
 
 @functools.cache

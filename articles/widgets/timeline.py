@@ -2,10 +2,9 @@
 
 from django.contrib import admin
 from django.db import models
-from django.utils import formats
 from django.utils.translation import gettext_lazy as _
 
-from articles import widgets
+from articles import dates, widgets
 from articles.admin_input import SafeInputAdminMixin
 from articles.widgets.base import Widget, WidgetBlock
 
@@ -69,8 +68,8 @@ class TimelineEvent(models.Model):
         if self.precision == self.Precision.YEAR:
             return f"{self.date:%Y}"
         if self.precision == self.Precision.MONTH:
-            return formats.date_format(self.date, "F Y")
-        return formats.date_format(self.date, "j F Y")
+            return dates.month(self.date)
+        return dates.day(self.date)
 
     @property
     def machine_date(self):
