@@ -1,3 +1,5 @@
+import logging
+
 import pytest
 from django.core.management import call_command
 
@@ -181,3 +183,17 @@ def one_clock(monkeypatch):
     from articles.delivery import page_cache
 
     monkeypatch.setattr(page_cache, "CLOCK_SKEW", datetime.timedelta(0))
+
+
+@pytest.fixture
+def page_cache_log(caplog):
+    """``(client, url, **headers) -> (response, the page cache's last log message)``: hit, miss, stored…"""
+    caplog.set_level(logging.DEBUG, logger="articles.delivery.page_cache")
+
+    def outcome(client, url, **headers):
+        caplog.clear()
+        response = client.get(url, headers=headers)
+        messages = [record.getMessage() for record in caplog.records if record.name == "articles.delivery.page_cache"]
+        return response, messages[-1] if messages else None
+
+    return outcome

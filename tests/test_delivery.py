@@ -6,7 +6,6 @@ withdrawn story leaves every page at once.
 """
 
 import datetime
-import logging
 
 import pytest
 from django.db import transaction
@@ -23,19 +22,6 @@ from articles.views import related_stories
 from tests import factories
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def page_cache_log(caplog):
-    caplog.set_level(logging.DEBUG, logger="articles.delivery.page_cache")
-
-    def outcome(client, url, **headers):
-        caplog.clear()
-        response = client.get(url, headers=headers)
-        messages = [record.getMessage() for record in caplog.records if record.name == "articles.delivery.page_cache"]
-        return response, messages[-1] if messages else None
-
-    return outcome
 
 
 @pytest.fixture

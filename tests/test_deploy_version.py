@@ -7,7 +7,6 @@ template files' contents.
 
 import datetime
 import json
-import logging
 import os
 import shutil
 from pathlib import Path
@@ -20,19 +19,6 @@ from django.utils.http import parse_http_date
 from articles.delivery import fingerprint
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def page_cache_log(caplog):
-    caplog.set_level(logging.DEBUG, logger="articles.delivery.page_cache")
-
-    def outcome(client, url, **headers):
-        caplog.clear()
-        response = client.get(url, headers=headers)
-        messages = [record.getMessage() for record in caplog.records if record.name == "articles.delivery.page_cache"]
-        return response, messages[-1] if messages else None
-
-    return outcome
 
 
 @pytest.fixture

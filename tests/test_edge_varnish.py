@@ -137,8 +137,9 @@ def run(command, env):
     return result
 
 
-def wait_for(port, process, log):
-    deadline = time.monotonic() + 30
+def wait_for(port, process, log, seconds=30):
+    """Until something listens on ``port``; fails with ``process``'s log if it exits or ``seconds`` pass."""
+    deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
         if process.poll() is not None:
             pytest.fail(f"exited with {process.returncode}:\n{log.read_text()}")
@@ -147,7 +148,7 @@ def wait_for(port, process, log):
             return
         except OSError:
             time.sleep(0.1)
-    pytest.fail(f"nothing listens on {port} after 30 s:\n{log.read_text()}")
+    pytest.fail(f"nothing listens on {port} after {seconds} s:\n{log.read_text()}")
 
 
 def stop(process):

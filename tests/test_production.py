@@ -26,12 +26,12 @@ import signal
 import socket
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import dj_database_url
 import pytest
 
+from tests.test_edge_varnish import wait_for
 from tests.test_project import production_environment
 
 pytestmark = pytest.mark.production
@@ -82,19 +82,6 @@ def start(command, env, log):
     return subprocess.Popen(
         command, cwd=ROOT, env=env, stdout=log.open("w"), stderr=subprocess.STDOUT, start_new_session=True
     )
-
-
-def wait_for(port, process, log, seconds=90):
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            pytest.fail(f"exited with {process.returncode}:\n{log.read_text()}")
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=1).close()
-            return
-        except OSError:
-            time.sleep(0.2)
-    pytest.fail(f"nothing listens on {port} after {seconds} s:\n{log.read_text()}")
 
 
 def stop(process):
@@ -179,7 +166,7 @@ def served(tmp_path_factory):
         # -o: use this interpreter's packages as they are, never reinstall them mid-test.
         process = start([make, "-o", ".venv/.installed", "serve", f"PY={sys.executable}"], env, log)
         try:
-            wait_for(port, process, log)
+            wait_for(port, process, log, seconds=90)
             yield Server(port, env, tmp / "media")
         finally:
             stop(process)
@@ -312,7 +299,7 @@ def test_without_a_configured_proxy_its_headers_are_ignored(served, tmp_path):
     command = [sys.executable, "-m", "gunicorn", "newsroom.wsgi", "--config", "deploy/gunicorn.conf.py"]
     process = start(command, env, log)
     try:
-        wait_for(port, process, log)
+        wait_for(port, process, log, seconds=90)
         page = fetch(port, "/", HTTPS)
         upload = fetch(port, "/media/upload.txt")
     finally:
