@@ -7,7 +7,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test test-install lint install serve clean bench bench-day bench-import bench-archive-build
+.PHONY: demo test test-install lint install serve clean bench bench-day bench-import bench-archive-build bench-lighthouse
 
 $(STAMP): pyproject.toml package-lock.json Makefile
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -67,6 +67,10 @@ bench-import: $(STAMP)
 ARCHIVE_URL ?= postgres://postgres@127.0.0.1:5432/newsroom_archive_1m
 bench-archive-build: $(STAMP)
 	$(PY) benchmarks/build_archive.py --database $(ARCHIVE_URL) $(BENCH_ARGS)
+
+# Lighthouse's mobile performance score of a running site's reader pages (benchmarks/lighthouse.py --help).
+bench-lighthouse: $(STAMP)
+	$(PY) benchmarks/lighthouse.py $(BENCH_ARGS)
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .
