@@ -473,3 +473,19 @@ def test_a_story_scheduled_in_another_section_leaves_a_section_page_alone(client
     world = client.get(seed_story.section.get_absolute_url())
     assert world["Cache-Control"] == "public, max-age=60"  # not shortened by the Politics story
     assert int(client.get(politics.get_absolute_url())["Cache-Control"].split("max-age=")[1]) <= 600
+
+
+def test_a_render_in_a_new_process_leaves_media_and_static_urls_alone(seed_story, monkeypatch):
+    # Django keeps STATIC_URL and MEDIA_URL with the script prefix of their first
+    # read in the process; a stored render must not be that first read.
+    from django.conf import settings
+
+    for name in ("STATIC_URL", "MEDIA_URL"):
+        monkeypatch.delitem(settings.__dict__, name, raising=False)
+    # A story page that shows an upload and a static file (a lead picture, an embed's script).
+    monkeypatch.setattr(
+        story_render, "render_to_string", lambda *args, **kwargs: settings.MEDIA_URL + settings.STATIC_URL
+    )
+    story_render.render_parts(Article.objects.with_page_relations().get(pk=seed_story.pk))
+    assert story_render.PREFIX not in settings.STATIC_URL
+    assert story_render.PREFIX not in settings.MEDIA_URL

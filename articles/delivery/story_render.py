@@ -103,6 +103,10 @@ def render_parts(article, language=None, time_zone=None):
 
     page, token = collecting()
     prefix = get_script_prefix()
+    # Django adds the script prefix to STATIC_URL and MEDIA_URL the first time
+    # a process reads them and keeps the result: read under the placeholder,
+    # every later page of the process would link to /_articles-script-prefix_/media/….
+    django_settings.STATIC_URL, django_settings.MEDIA_URL  # noqa: B018 (read for their side effect)
     set_script_prefix(PREFIX)
     try:
         with translation.override(language), timezone.override(time_zone):
