@@ -173,9 +173,12 @@ class TestReaderPage:
         assert re.search(
             r'<button type="button" class="embed__load" data-embed-load hidden>Load YouTube content</button>', figure
         )
-        assert '<a href="https://www.youtube.com/watch?v=dQw4w9WgXcQ">View on YouTube</a>' in figure
         assert "Loading this content connects you to YouTube" in figure
-        assert "<figcaption>Arrivals in Geneva.</figcaption>" in figure
+        assert (
+            '<figcaption><span class="embed__caption">Arrivals in Geneva.</span> '
+            '<a class="embed__link" href="https://www.youtube.com/watch?v=dQw4w9WgXcQ">'
+            "View on YouTube</a></figcaption>"
+        ) in figure
         assert re.search(r'<script type="module" src="/static/articles/embeds(\.[0-9a-f]+)?\.js"></script>', figure)
 
     def test_without_a_title_the_frame_is_named_after_the_provider(self, client):
@@ -205,7 +208,7 @@ class TestReaderPage:
         story.save()  # rendered again without the provider
         response = client.get(story.get_absolute_url())
         html = response.content.decode()
-        assert '<a href="https://podcasts.example.com/episode/42">Episode 42</a>' in html
+        assert '<a class="embed__link" href="https://podcasts.example.com/episode/42">Episode 42</a>' in html
         assert "data-embed-src" not in html and "embeds" not in html.split("<main", 1)[1].split("</main>")[0].replace(
             "embed__", ""
         )

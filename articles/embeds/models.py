@@ -7,18 +7,22 @@ from django.utils.translation import gettext_lazy as _
 
 from articles import embeds
 from articles.models.blocks import ArticlePlugin
+from articles.weblinks import WebURLField, web_url, web_url_check
 
 
-class EmbedURLField(models.URLField):
-    """A URL that only an allow-listed provider's address passes.
+class EmbedURLField(WebURLField):
+    """A web address that only an allow-listed provider's address passes.
 
     Forms run the validator; ``Model.save()``, ``QuerySet.update()`` and
     ``loaddata`` (a raw save) skip validation but all go through
     ``get_db_prep_save()``, so an address no provider recognises is refused
-    there too. The renderer checks again (a provider may leave the settings).
+    there too. The database's check constraint keeps out any non-web address
+    (raw SQL), and the renderer parses again: a provider may leave the
+    settings, and then its embeds become plain links.
     """
 
-    default_validators = [*models.URLField.default_validators, embeds.validate_embed_url]
+    # One message for a bad address, the provider list's, not the web address one as well.
+    default_validators = [embeds.validate_embed_url]
 
     def get_db_prep_save(self, value, connection):
         if value is not None:
@@ -46,6 +50,13 @@ class Embed(ArticlePlugin):
     class Meta(ArticlePlugin.Meta):
         verbose_name = _("embed")
         verbose_name_plural = _("embeds")
+        constraints = [
+            web_url_check(
+                "url",
+                name="articles_embed_url_web",
+                message=_("The address of an embed must be a web address that starts with http:// or https://."),
+            )
+        ]
 
     def __str__(self):
         return self.title or self.url
@@ -66,7 +77,7 @@ class Embed(ArticlePlugin):
     @property
     def web_url(self):
         """The address if it is a web address (a row that skipped validation may hold anything)."""
-        return self.url if self.url.lower().startswith(("https://", "http://")) else ""
+        return web_url(self.url)
 
     @property
     def frame_title(self):
