@@ -65,4 +65,7 @@ def body_regions(article):
     contents = contents_for_item(article, renderer.plugins())
     for kind in widgets.kinds():
         _attach_related(article, kind, [block for block in contents if isinstance(block, kind.block)])
-    return renderer.regions_from_contents(contents)
+    regions = renderer.regions_from_contents(contents)
+    # The page then loads the embed script (articles/article_detail.html).
+    regions.shows_embed = any(isinstance(block, Embed) for block in contents)
+    return regions

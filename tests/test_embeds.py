@@ -179,7 +179,12 @@ class TestReaderPage:
             '<a class="embed__link" href="https://www.youtube.com/watch?v=dQw4w9WgXcQ">'
             "View on YouTube</a></figcaption>"
         ) in figure
-        assert re.search(r'<script type="module" src="/static/articles/embeds(\.[0-9a-f]+)?\.js"></script>', figure)
+        head = html.split("</head>")[0]
+        assert (
+            len(re.findall(r'<script type="module" src="/static/articles/embeds(\.[0-9a-f]+)?\.js"></script>', head))
+            == 1
+        )
+        assert '<script type="module"' not in html.split("</head>")[1]
 
     def test_without_a_title_the_frame_is_named_after_the_provider(self, client):
         story = _story_with_embed(url="https://datawrapper.dwcdn.net/Ab3dE/", title="")
@@ -331,3 +336,49 @@ class TestAdmin:
             'data-embed-src="https://player.vimeo.com/video/76979871?dnt=1"'
             in client.get(story.get_absolute_url()).content.decode()
         )
+
+
+@pytest.mark.django_db
+def test_the_stored_render_calls_no_static_so_the_script_prefix_placeholder_stays_put():
+    """Rendering at save time runs under a placeholder script prefix (articles.delivery.story_render).
+
+    Django keeps STATIC_URL and MEDIA_URL, prefix included, the first time they
+    are read; a {% static %} in the stored parts would make that placeholder
+    every page's static and media address for the life of the process.
+    """
+    from django.conf import settings as django_settings
+    from django.contrib.staticfiles.storage import staticfiles_storage
+    from django.core.files.storage import storages
+    from django.utils.functional import empty
+
+    from articles.delivery import story_render
+
+    def forget():  # as in a new process
+        for name in ("STATIC_URL", "MEDIA_URL"):
+            django_settings.__dict__.pop(name, None)
+        storages._storages.clear()
+        staticfiles_storage._wrapped = empty
+
+    story = _story_with_embed()
+    forget()
+    try:
+        story_render.store(story.pk)
+        assert story_render.PREFIX not in django_settings.STATIC_URL
+        assert story_render.PREFIX not in django_settings.MEDIA_URL
+    finally:
+        forget()
+
+
+@pytest.mark.django_db
+def test_a_preview_with_an_embed_loads_the_script_and_one_without_does_not(editor_client):
+    from tests.quality import reader_url
+
+    draft = factories.ArticleFactory(draft=True)
+    plain = editor_client.get(reader_url("preview", draft.pk)).content.decode()
+    assert "embeds" not in plain.split("</head>")[0]
+    factories.EmbedFactory(parent=draft)
+    response = editor_client.get(reader_url("preview", draft.pk))
+    assert re.search(
+        r'<script type="module" src="/static/articles/embeds[^"]*\.js"></script>', response.content.decode()
+    )
+    assert "https://www.youtube-nocookie.com" in _policy(response)["frame-src"]

@@ -27,8 +27,9 @@ from articles.embeds.providers import Provider, builtin, match_subject
 __all__ = ["Embed", "Provider", "frame_origins", "parse", "provider_names", "providers", "validate_embed_url"]
 
 #: Marks an embed on a rendered page: the Content-Security-Policy of such a page
-#: allows the embed script and the players (articles.content_security).
-MARKER = "data-embed-src"
+#: allows the embed script and the players (articles.content_security). With
+#: its quote, which text an editor types cannot carry (it is escaped).
+MARKER = 'data-embed-src="'
 
 
 def _provider_from_setting(entry):
