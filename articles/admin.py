@@ -115,7 +115,8 @@ class EmbedForm(forms.ModelForm):
         field.help_text = format_lazy(
             "{} {}", field.help_text, _("Supported: %(providers)s.") % {"providers": embeds.provider_names()}
         )
-        field.widget.attrs["placeholder"] = "https://www.youtube.com/watch?v=…"
+        # A plain input: the admin's URL widget would link a refused address as "Currently".
+        field.widget = forms.URLInput(attrs={"class": "vURLField", "placeholder": "https://www.youtube.com/watch?v=…"})
 
 
 def _block_inlines():

@@ -276,13 +276,14 @@ def test_mastodon_instances_are_a_setting(settings):
     "entry",
     [
         "tests.test_embeds.NO_SUCH_PROVIDER",
+        "tests.test_embeds.TestAdmin",  # a class that is not a provider
         {"name": "Plain http", "pattern": r"a\.example/(?P<id>\d+)", "embed_url": "http://a.example/{id}"},
         {"name": "Any host", "pattern": r"(?P<host>[\w.]+)/(?P<id>\d+)", "embed_url": "https://{host}/{id}"},
         {"name": "Bad pattern", "pattern": r"a\.example/(?P<id", "embed_url": "https://a.example/{id}"},
         {"name": "No pattern", "embed_url": "https://a.example/"},
         42,
     ],
-    ids=["missing", "http", "open-host", "bad-regex", "no-pattern", "number"],
+    ids=["missing", "not-a-provider", "http", "open-host", "bad-regex", "no-pattern", "number"],
 )
 def test_a_misconfigured_provider_is_a_system_check_error(settings, entry):
     settings.ARTICLES_EMBED_PROVIDERS = [entry]

@@ -40,7 +40,12 @@ def _provider_from_setting(entry):
             found = import_string(entry)
         except ImportError as exc:
             raise ImproperlyConfigured(f"ARTICLES_EMBED_PROVIDERS: cannot import {entry!r} ({exc})") from exc
-        return _provider_from_setting(found() if callable(found) and not isinstance(found, Provider) else found)
+        if callable(found) and not isinstance(found, Provider):
+            try:
+                found = found()
+            except TypeError as exc:
+                raise ImproperlyConfigured(f"ARTICLES_EMBED_PROVIDERS: {entry!r} cannot be called ({exc})") from exc
+        return _provider_from_setting(found)
     if isinstance(entry, dict):
         options = dict(entry)
         if "pattern" in options:
@@ -71,7 +76,7 @@ def _forget(*, setting, **kwargs):
 
 
 def provider_names():
-    """ "YouTube, Vimeo, …": the names an editor may paste from, each once."""
+    """The names an editor may paste from, each once: "YouTube, Vimeo, …"."""
     return ", ".join(dict.fromkeys(provider.name.removesuffix(" Shorts") for provider in providers()))
 
 

@@ -113,3 +113,31 @@ def test_without_javascript_the_link_is_there_and_no_button(live_server, chromiu
         assert page.locator("iframe").count() == 0
     finally:
         context.close()
+
+
+def test_an_editor_adds_an_embed_from_the_block_menu(live_server, page, artifacts, django_user_model):
+    from articles.models import Embed
+    from tests.browser.editing import add_block
+
+    django_user_model.objects.create_superuser("editor", "", "browser-test-password")
+    story = factories.ArticleFactory(headline="Talks resume in Geneva")
+    factories.RichTextFactory(parent=story, ordering=10)
+    page.goto(f"{live_server.url}/admin/login/?next=/admin/articles/article/{story.pk}/change/")
+    page.fill("#id_username", "editor")
+    page.fill("#id_password", "browser-test-password")
+    page.click("input[type=submit]")
+
+    add_block(page, "embed")
+    url = page.locator(".inline-related:not(.empty-form) input[name$='-url']").last
+    expect(url).to_be_visible()
+    url.fill("https://example.com/clip/1")
+    page.click("input[name=_save]")
+    error = page.locator(".errorlist", has_text="not the address of a post, video or chart from a supported provider")
+    expect(error.first).to_be_visible()
+    page.screenshot(path=artifacts / "admin-embed-refused.png", full_page=True)
+    assert not Embed.objects.exists()
+
+    page.locator(".inline-related:not(.empty-form) input[name$='-url']").last.fill("https://vimeo.com/76979871")
+    page.click("input[name=_save]")
+    page.wait_for_selector(".messagelist .success")
+    assert Embed.objects.get(parent=story).url == "https://vimeo.com/76979871"
