@@ -11,16 +11,17 @@ from django.db.models import Prefetch, Q
 from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.functional import cached_property
+from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
-from articles import widgets, workflow
+from articles import embeds, widgets, workflow
 from articles.admin_input import SafeInputAdminMixin
 from articles.admin_preview import PreviewAdminMixin
 from articles.admin_revisions import RevisionAdminMixin
 from articles.content_security import NoncedMediaAdminMixin
 from articles.locking import StaleSaveAdminMixin, save_if_unchanged
-from articles.models import Article, Author, Byline, Correction, PullQuote, RichText, Section, SlugRedirect
+from articles.models import Article, Author, Byline, Correction, Embed, PullQuote, RichText, Section, SlugRedirect
 from articles.search import text_search
 from articles.tagging import ArticleTagField, TagAutocompleteWidget, register_tag_admin, tag_autocomplete
 
@@ -105,10 +106,24 @@ class BlockInline(SafeInputAdminMixin, ContentEditorInline):
     pass
 
 
+class EmbedForm(forms.ModelForm):
+    """Names the providers in the help text: they come from the settings, so not from the model."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        field = self.fields["url"]
+        field.help_text = format_lazy(
+            "{} {}", field.help_text, _("Supported: %(providers)s.") % {"providers": embeds.provider_names()}
+        )
+        # A plain input: the admin's URL widget would link a refused address as "Currently".
+        field.widget = forms.URLInput(attrs={"class": "vURLField", "placeholder": "https://www.youtube.com/watch?v=…"})
+
+
 def _block_inlines():
     inlines = [
         BlockInline.create(RichText, icon="notes"),
         BlockInline.create(PullQuote, icon="format_quote"),
+        BlockInline.create(Embed, form=EmbedForm, icon="smart_display", formfield_overrides=URL_FIELDS),
     ]
     icons = {"timeline": "timeline", "profile": "person"}
     for kind in widgets.kinds():

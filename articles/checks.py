@@ -73,6 +73,28 @@ def check_purgers(app_configs, **kwargs):
     return []
 
 
+@checks.register("articles")
+def check_embed_providers(app_configs, **kwargs):
+    """articles.E020: ARTICLES_EMBED_PROVIDERS holds an entry that is not a provider."""
+    from django.core.exceptions import ImproperlyConfigured
+
+    from articles import embeds
+
+    embeds.providers.cache_clear()
+    try:
+        embeds.providers()
+    except ImproperlyConfigured as error:
+        return [
+            checks.Error(
+                str(error),
+                hint="Each entry is a dotted path to an articles.embeds.Provider or a dict with name, pattern "
+                "and an https:// embed_url (README: Embeds).",
+                id="articles.E020",
+            )
+        ]
+    return []
+
+
 # -- A host site's configuration (issue 11). Registered under the "articles"
 # tag too: `manage.py check --tag articles` runs only these.
 #

@@ -90,6 +90,17 @@ DEFAULTS = {
     # server: the git commit, a release tag. None derives it once per process
     # from the static files manifest and the template files' contents.
     "DEPLOY_VERSION": None,
+    # -- embeds (issue 12)
+    # Providers added to the built-in ones (articles.embeds.providers): each a
+    # dotted path to an articles.embeds.Provider (or a function returning one),
+    # or a dict of its fields, e.g. {"name": "Podcasts", "pattern":
+    # r"podcasts\.example\.com/episode/(?P<id>\d+)", "embed_url":
+    # "https://player.example.com/{id}", "height": 200}. One with a built-in's
+    # key ("youtube", "vimeo", …) replaces it. Their origins join frame-src.
+    "EMBED_PROVIDERS": [],
+    # Mastodon instances whose posts may be embedded (https://<instance>/@user/id).
+    # Each is a different site: list only those the newsroom trusts. Empty: no Mastodon.
+    "EMBED_MASTODON_INSTANCES": ["mastodon.social", "mastodon.online"],
     # -- import (issue 10)
     # Stories rendered right after each import batch commits (the rest render on
     # their first read, as every story without a stored render does): 0 keeps an

@@ -28,6 +28,15 @@ nonce is no way round it there: the story page cache
 (``articles.delivery.page_cache``) and shared caches hand one rendered page, and so
 one nonce, to every reader.
 
+A page that shows an external embed (``articles.embeds``; its markup
+carries :data:`articles.embeds.MARKER`) also gets, on top of whatever policy
+applies, ``script-src`` for the one static file that loads players on click
+(its exact address, not all of ``'self'``: uploaded media share this
+origin) and ``frame-src`` for the players' origins, derived from the
+provider registry, so a provider added in ``ARTICLES_EMBED_PROVIDERS`` is
+allowed with nothing else to change. Every other reader page still runs
+no script and frames nothing.
+
 Over HTTPS (``request.is_secure()``, which honours
 ``SECURE_PROXY_SSL_HEADER``) every policy also gets
 ``upgrade-insecure-requests``, so a stray ``http://`` image in a story is
@@ -147,6 +156,40 @@ def area_policies():
     return {"admin": ADMIN} if areas is None else areas
 
 
+def _shows_embed(response):
+    from articles import embeds
+
+    if response.streaming or not response.get("Content-Type", "").startswith("text/html"):
+        return False
+    return embeds.MARKER.encode() in response.content
+
+
+def embed_script_source(request):
+    """The embed script's address as a CSP source: the file itself, on this site or a CDN."""
+    from django.templatetags.static import static
+
+    url = static("articles/embeds.js")
+    if url.startswith("//"):
+        return f"{request.scheme}:{url}"
+    return url if "://" in url else request.build_absolute_uri(url)
+
+
+def embed_directives(request, directives):
+    """``directives`` plus what a page with embeds needs: the embed script and the players' frames.
+
+    A directive the policy leaves to ``default-src`` starts from its sources,
+    so adding ours narrows nothing that was allowed.
+    """
+    from articles import embeds
+
+    directives = dict(directives)
+    fallback = directives.get("default-src", [])
+    for name, sources in (("script-src", [embed_script_source(request)]), ("frame-src", embeds.frame_origins())):
+        current = [source for source in directives.get(name, fallback) if source != NONE]
+        directives[name] = current + [source for source in sources if source not in current]
+    return directives
+
+
 class AreaPolicyMiddleware(CSPMiddleware):
     """django-csp's middleware with one enforced policy per area of the site (see the module docstring)."""
 
@@ -165,6 +208,8 @@ class AreaPolicyMiddleware(CSPMiddleware):
             if not policy:
                 return parts  # no enforced policy configured: send none
             directives = policy.get("DIRECTIVES", {})
+        if _shows_embed(response):
+            directives = embed_directives(request, directives)
         if request.is_secure() and directives.get(UPGRADE) is not False:
             directives = {**directives, UPGRADE: True}
         parts.config = default_config(directives)

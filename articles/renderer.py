@@ -12,7 +12,7 @@ from feincms3.renderer import RegionRenderer, template_renderer
 
 from articles import widgets
 from articles.delivery import keys
-from articles.models import PullQuote, RichText
+from articles.models import Embed, PullQuote, RichText
 
 
 def _widget_context(plugin, context):
@@ -26,6 +26,10 @@ renderer = RegionRenderer()
 # so what is stored is safe to emit as it is.
 renderer.register(RichText, lambda plugin, context: mark_safe(plugin.text))
 renderer.register(PullQuote, template_renderer("articles/blocks/pullquote.html"))
+# The address is parsed again here, whatever the database holds: a row that
+# skipped validation, or a provider since removed from the settings, gets a
+# plain link and never an iframe (articles.embeds).
+renderer.register(Embed, template_renderer("articles/blocks/embed.html", lambda plugin, context: {"plugin": plugin}))
 for kind in widgets.kinds():
     renderer.register(kind.block, template_renderer(kind.template_name, _widget_context))
 
@@ -61,4 +65,7 @@ def body_regions(article):
     contents = contents_for_item(article, renderer.plugins())
     for kind in widgets.kinds():
         _attach_related(article, kind, [block for block in contents if isinstance(block, kind.block)])
-    return renderer.regions_from_contents(contents)
+    regions = renderer.regions_from_contents(contents)
+    # The page then loads the embed script (articles/article_detail.html).
+    regions.shows_embed = any(isinstance(block, Embed) for block in contents)
+    return regions

@@ -106,6 +106,17 @@ class PullQuoteFactory(factory.django.DjangoModelFactory):
     attribution = factory.Faker("name")
 
 
+class EmbedFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = models.Embed
+
+    parent = factory.SubFactory(ArticleFactory)
+    region = "body"
+    ordering = factory.Sequence(lambda n: n * 10 + 5)
+    url = "https://www.youtube.com/watch?v=dQw4w9WgXcQ"
+    title = "A video"
+
+
 class TimelineFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = models.Timeline

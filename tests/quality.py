@@ -158,7 +158,7 @@ def search_params(html, text=None, junk=False):
 def generated_story():
     """A story that uses every part of the story page at once.
 
-    Three bylines in two roles (one a desk), a pull quote, both widgets,
+    Three bylines in two roles (one a desk), a pull quote, an embed, both widgets,
     a correction and an update, tags, a lead caption, and an "updated" time
     well after publication.
     """
@@ -189,6 +189,13 @@ def generated_story():
     factories.RichTextFactory(parent=story, ordering=10, text="<p>The guns fell silent at dawn.</p>")
     factories.PullQuoteFactory(parent=story, ordering=20, quote="We will not retreat", attribution="A commander")
     factories.RichTextFactory(parent=story, ordering=30, text="<p>Talks resumed <em>in Geneva</em>.</p>")
+    factories.EmbedFactory(
+        parent=story,
+        ordering=35,
+        url="https://www.youtube.com/watch?v=dQw4w9WgXcQ",
+        title="The talks in Geneva, in pictures",
+        caption="Negotiators arrive for the second round.",
+    )
     timeline = factories.TimelineBlockFactory(parent=story, ordering=40, widget__title="How the war unfolded").widget
     factories.TimelineEventFactory(timeline=timeline, date=datetime.date(2011, 3, 15), title="Protests begin")
     factories.TimelineEventFactory(

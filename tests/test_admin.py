@@ -20,6 +20,7 @@ def test_every_articles_model_is_registered():
         "profilefact",
         "richtext",
         "pullquote",
+        "embed",
         "timelineblock",
         "correction",
         "profileblock",

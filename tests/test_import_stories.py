@@ -429,3 +429,31 @@ def test_imported_stories_are_found_by_the_reader_search(tmp_path, newsroom, cli
     found = client.get("/search/", {"q": "fisheries"}).content.decode()
     assert "Story number 1 about the summit" in found
     assert "Story number 2 about the summit" not in found
+
+
+def test_an_embed_in_the_body_becomes_an_embed_block(tmp_path, newsroom, client):
+    from articles.models import Embed
+
+    body = [
+        {"paragraph": "Before the video."},
+        {"embed": "https://youtu.be/dQw4w9WgXcQ", "title": "The talks, filmed", "caption": "In Geneva."},
+        {"paragraph": "After the video."},
+    ]
+    run(write(tmp_path, [story(1, body=body)]))
+    embed = Embed.objects.get()
+    assert (embed.url, embed.title, embed.caption) == (
+        "https://youtu.be/dQw4w9WgXcQ",
+        "The talks, filmed",
+        "In Geneva.",
+    )
+    html = client.get(embed.parent.get_absolute_url()).content.decode()
+    assert 'data-embed-src="https://www.youtube-nocookie.com/embed/dQw4w9WgXcQ"' in html
+    assert html.index("Before the video.") < html.index("data-embed-src") < html.index("After the video.")
+
+
+def test_an_embed_from_a_provider_not_on_the_list_is_one_line_naming_the_providers(tmp_path, newsroom):
+    body = [{"paragraph": "Text."}, {"embed": "https://example.com/video/1"}]
+    expected = r"line 1: body\[1\]\.embed: This is not the address .* Supported: YouTube, Vimeo"
+    with pytest.raises(CommandError, match=expected):
+        run(write(tmp_path, [story(1, body=body)]))
+    assert not Article.objects.exists()

@@ -13,6 +13,7 @@ import datetime
 import json
 import re
 
+from django.core.exceptions import ValidationError
 from django.utils.dateparse import parse_datetime
 from django.utils.text import slugify
 
@@ -34,6 +35,7 @@ FIELDS = {
     "body",
 }
 _SLUG = re.compile(SLUG_PATTERN)
+_BODY_ITEM = 'not {"paragraph": text}, {"widget": slug} or {"embed": address}'
 _ROLES = {role.value for role in Byline.Role}
 _STATUSES = {status.value for status in Article.Status}
 # Stories readers see or saw have a publication time; without one they would never be listed.
@@ -59,6 +61,15 @@ class WidgetRef:
 
 
 @dataclasses.dataclass
+class EmbedRef:
+    """An embed placed in the body: an address an allow-listed provider recognises (articles.embeds)."""
+
+    url: str
+    title: str = ""
+    caption: str = ""
+
+
+@dataclasses.dataclass
 class StoryInput:
     line: int
     headline: str
@@ -71,7 +82,7 @@ class StoryInput:
     caption: str = ""
     bylines: list = dataclasses.field(default_factory=list)  # [(author slug or name, role)]
     tags: list = dataclasses.field(default_factory=list)
-    body: list = dataclasses.field(default_factory=list)  # Paragraph | WidgetRef
+    body: list = dataclasses.field(default_factory=list)  # Paragraph | WidgetRef | EmbedRef
     # Fields on another line than the story's first (the source text's byline): {"bylines": 3}.
     field_lines: dict = dataclasses.field(default_factory=dict)
 
@@ -230,7 +241,7 @@ def _body(line, value):
     for n, item in enumerate(value):
         field = f"body[{n}]"
         if not isinstance(item, dict):
-            line.problem(field, 'not {"paragraph": text} or {"widget": slug}')
+            line.problem(field, _BODY_ITEM)
         elif "paragraph" in item and set(item) == {"paragraph"}:
             text = item["paragraph"]
             if not isinstance(text, str) or not text.strip():
@@ -245,9 +256,38 @@ def _body(line, value):
                 line.problem(f"{field}.kind", "not a string")
             else:
                 found.append(WidgetRef(slug=slug, kind=kind))
+        elif "embed" in item and set(item) <= {"embed", "title", "caption"}:
+            embed = _embed(line, field, item)
+            if embed is not None:
+                found.append(embed)
         else:
-            line.problem(field, 'not {"paragraph": text} or {"widget": slug}')
+            line.problem(field, _BODY_ITEM)
     return found
+
+
+def _embed(line, field, item):
+    from articles.embeds import parse
+    from articles.models import Embed
+
+    url = item["embed"]
+    if not isinstance(url, str) or len(url) > _max_length(Embed, "url"):
+        line.problem(f"{field}.embed", "not an address")
+        return None
+    try:
+        parse(url)
+    except ValidationError as exc:
+        line.problem(f"{field}.embed", exc.messages[0])
+        return None
+    texts = {}
+    for name in ("title", "caption"):
+        value = item.get(name) or ""
+        if not isinstance(value, str):
+            line.problem(f"{field}.{name}", "not a string")
+        elif len(value) > _max_length(Embed, name):
+            line.problem(f"{field}.{name}", f"longer than {_max_length(Embed, name)} characters ({len(value)})")
+        else:
+            texts[name] = value
+    return EmbedRef(url=url, **texts)
 
 
 def read_jsonl(path):

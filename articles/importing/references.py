@@ -16,7 +16,7 @@ from taggit.models import Tag
 
 from articles import widgets
 from articles.importing.errors import ImportProblem
-from articles.importing.reading import _SLUG, Paragraph, WidgetRef
+from articles.importing.reading import _SLUG, EmbedRef, Paragraph, WidgetRef
 from articles.importing.writer import PreparedStory, paragraphs_html
 from articles.models import Author, Section
 
@@ -159,6 +159,9 @@ class References:
         for item in story.body:
             if isinstance(item, Paragraph):
                 run.append(item.text)
+            elif isinstance(item, EmbedRef):
+                close_run()
+                blocks.append(("embed", item))
             elif item.title:
                 placed = self.text_titles.get(item.title) if self.text_titles else None
                 if placed is None:
@@ -170,12 +173,17 @@ class References:
                 close_run()
                 blocks.append(self.widget_ids[(item.kind, item.slug)])
         close_run()
-        from articles.models import RichText
+        from articles.models import Embed, RichText
 
         rows = []
         for n, block in enumerate(blocks, start=1):
             if block[0] == "text":
                 rows.append((RichText, {"ordering": n * 10, "text": block[1]}))
+            elif block[0] == "embed":
+                embed = block[1]
+                rows.append(
+                    (Embed, {"ordering": n * 10, "url": embed.url, "title": embed.title, "caption": embed.caption})
+                )
             else:
                 kind, pk = block
                 rows.append((kind.block, {"ordering": n * 10, "widget_id": pk}))
