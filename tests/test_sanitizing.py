@@ -17,6 +17,7 @@ from articles.models import (
     Article,
     Author,
     DeliveryKey,
+    Image,
     RenderDependency,
     RichText,
     Section,
@@ -168,7 +169,24 @@ WRITE_PATHS = ["save", "update", "loaddata"]
 # Bookkeeping no editor writes: delivery's keys and renders, the sitemap summary.
 DELIVERY_MODELS = {DeliveryKey, RenderDependency, SitemapPart, StoryRender}
 # Fields no reader page shows at all: their values cannot reach a reader.
-NOT_SHOWN_TO_READERS = {"articles.author.email", "articles.author.social_handle"}
+NOT_SHOWN_TO_READERS = {
+    "articles.author.email",
+    "articles.author.social_handle",
+    # Bookkeeping of the picture library: which picture (its hash), where its
+    # crops centre (the focal point only changes rendition names).
+    "articles.image.content_hash",
+    "articles.image.file_ppoi",
+    # The library's words for a picture, shown only where a story has none of
+    # its own; the world's story has its own (tests/test_images.py shows the
+    # library's, escaped, on a story without them).
+    "articles.image.alt",
+    "articles.image.caption",
+    "articles.image.credit",
+}
+# A library picture's file name is the storage's: renditions are made from the
+# file on every save, so no name without a file behind it can be stored; and
+# pages show only rendition names, which the storage quotes.
+NOT_WRITABLE = {"articles.image.file"}
 # Which part of the page a block goes in: a block in an unknown region is
 # simply not shown, so it is tested one field at a time like a choice.
 PLACEMENT_FIELDS = {"region"}
@@ -207,7 +225,11 @@ def check_constraint_fields(model):
 
 
 def field_kind(model, field):
-    if field.name in check_constraint_fields(model):
+    if f"{model._meta.label_lower}.{field.name}" in NOT_WRITABLE:
+        return "not writable"
+    # A slug or a web address the database checks; an image's description is
+    # checked only for being there (or the picture marked decorative).
+    if field.name in check_constraint_fields(model) and (model, field.name) != (Image, "alt"):
         return "checked"
     if field.choices or field.name in PLACEMENT_FIELDS:
         return "choice"
@@ -245,7 +267,9 @@ class World:
             kicker="Analysis",
             headline="A headline",
             standfirst="A standfirst.",
-            lead_image="articles/lead.jpg",
+            lead_image=factories.ImageFactory(
+                credit="An agency", caption="A library caption", copyright="A copyright"
+            ),
             lead_image_alt="A picture",
             lead_image_caption="A caption",
             lead_image_credit="A credit",
@@ -267,7 +291,7 @@ class World:
         profile_block = factories.ProfileBlockFactory(parent=article, widget=profile)
         redirect = factories.SlugRedirectFactory(article=article, old_slug="old-story")
         self.objects = [
-            *(section, author, article, byline, tag, tagged, text, quote, correction),
+            *(section, author, article, article.lead_image, byline, tag, tagged, text, quote, correction),
             *(timeline, event, timeline_block, profile, fact, profile_block, redirect),
         ]
 

@@ -4,6 +4,7 @@ Widget kinds live in ``articles.widgets``; importing them here registers their
 models with the ``articles`` app.
 """
 
+from articles.images.models import Image
 from articles.models.articles import Article, ArticleQuerySet, TaggedArticle, tag_url, tags_in_print
 from articles.models.authors import Author
 from articles.models.blocks import ArticlePlugin, PullQuote, RichText
@@ -23,6 +24,7 @@ __all__ = [
     "Byline",
     "Correction",
     "DeliveryKey",
+    "Image",
     "Profile",
     "ProfileBlock",
     "ProfileFact",
