@@ -4,8 +4,8 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.translation import gettext_lazy as _
-from imagefield.fields import ImageField
 
+from articles.images.fields import LibraryImageField
 from articles.images.renditions import FORMATS
 
 # What the library accepts: what browsers show everywhere (and Pillow reads).
@@ -25,7 +25,7 @@ class Image(models.Model):
     admin) keeps every crop on what matters.
     """
 
-    file = ImageField(
+    file = LibraryImageField(
         _("image"),
         upload_to="images/%Y/%m/",
         auto_add_fields=True,
