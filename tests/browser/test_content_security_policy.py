@@ -22,6 +22,7 @@ pytestmark = pytest.mark.django_db(transaction=True)
 
 PASSWORD = "browser-test-password"
 
+
 def policy(response):
     """The enforced policy of a browser response, as {directive: [sources]}; fails if there is none.
 
