@@ -300,3 +300,63 @@ def test_library_list_shows_thumbnails_and_searches_words(editor_client):
     html = editor_client.get("/admin/articles/image/", {"q": "Jane Lens"}).content.decode()
     assert image.file.preview in html
     assert "Harbour at dawn" in html and "Parliament" not in html
+
+
+# --- the migration -------------------------------------------------------------
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_migration_turns_uploaded_lead_files_into_library_images():
+    from django.db import connection
+    from django.db.migrations.executor import MigrationExecutor
+
+    executor = MigrationExecutor(connection)
+    loader = executor.loader
+    # Found by name, not number, so renumbering at merge time keeps this test.
+    (library,) = [key for key in loader.disk_migrations if key[0] == "articles" and key[1].endswith("_image_library")]
+    (before,) = [dep for dep in loader.get_migration(*library).dependencies if dep[0] == "articles"]
+    leaves = loader.graph.leaf_nodes()
+    stored = default_storage.save("articles/2017/07/summit.jpg", io.BytesIO(picture_bytes("JPEG", size=(640, 480))))
+    try:
+        executor.migrate([before])
+        old = MigrationExecutor(connection).loader.project_state([before]).apps
+        section = old.get_model("articles", "Section").objects.create(name="World", slug="world")
+        OldArticle = old.get_model("articles", "Article")
+        common = {"section": section, "lead_image_caption": "Delegates arrive", "lead_image_credit": "Reuters"}
+        OldArticle.objects.create(headline="A", slug="a", lead_image=stored, lead_image_alt="Delegates", **common)
+        OldArticle.objects.create(headline="B", slug="b", lead_image=stored, lead_image_alt="Other words", **common)
+        OldArticle.objects.create(headline="C", slug="c", lead_image="articles/gone.jpg", **common)
+        OldArticle.objects.create(headline="D", slug="d", section=section, lead_image_caption="Only words")
+
+        executor = MigrationExecutor(connection)
+        executor.migrate([library])
+        new = executor.loader.project_state([library]).apps
+        NewArticle, NewImage = new.get_model("articles", "Article"), new.get_model("articles", "Image")
+        a, b, c, d = NewArticle.objects.order_by("slug")
+        # One library picture per file, however many stories used it.
+        assert a.lead_image_id == b.lead_image_id
+        picture = NewImage.objects.get(pk=a.lead_image_id)
+        assert (picture.file.name, picture.alt, picture.decorative) == (stored, "Delegates", False)
+        assert (picture.file_width, picture.file_height) == (640, 480)
+        assert (picture.caption, picture.credit) == ("Delegates arrive", "Reuters")
+        assert (a.lead_image_alt, b.lead_image_alt) == ("", "Other words")  # a story's own words stay its own
+        # A file gone from storage still becomes a (decorative, size unknown) library entry.
+        missing = NewImage.objects.filter(pk=c.lead_image_id).values("decorative", "file_width").get()
+        assert missing == {"decorative": True, "file_width": None}
+        assert d.lead_image_id is None and d.lead_image_caption == "Only words"
+    finally:
+        executor = MigrationExecutor(connection)
+        executor.migrate(leaves)
+
+
+def test_a_picture_whose_file_is_gone_does_not_break_the_page(client):
+    """What the migration makes of an upload missing from storage: shown without a picture, not an error."""
+    image = factories.ImageFactory(caption="Delegates arrive")
+    Image.objects.filter(pk=image.pk).update(file="articles/gone.jpg", file_width=None, file_height=None)
+    article = factories.ArticleFactory(lead_image=image)
+    for url in (article.get_absolute_url(), "/"):
+        response = client.get(url)
+        assert response.status_code == 200
+    html = client.get(article.get_absolute_url()).content.decode()
+    assert '<p class="story__caption-line">Delegates arrive</p>' in html
+    assert "story__lead" not in html

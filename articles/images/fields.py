@@ -29,3 +29,17 @@ class LibraryImageFieldFile(ImageFieldFile):
 
 class LibraryImageField(ImageField):
     attr_class = LibraryImageFieldFile
+
+    def update_dimension_fields(self, instance, force=False, *args, **kwargs):
+        """Django reads the file of an image without a stored size whenever one is loaded.
+
+        A file gone from storage (an old story's upload, migration 0012) must
+        not make every page showing that picture fail: it is then drawn
+        without renditions (``renditions.sources``), and saving it again,
+        which forces the read, still says what is wrong.
+        """
+        try:
+            super().update_dimension_fields(instance, force, *args, **kwargs)
+        except FileNotFoundError:
+            if force:
+                raise

@@ -30,24 +30,27 @@ def _size(file):
 def lead_files_to_library(apps, schema_editor):
     Article = apps.get_model("articles", "Article")
     Image = apps.get_model("articles", "Image")
-    stories = Article.objects.using(schema_editor.connection.alias).exclude(lead_image_file="")
+    stories = Article.objects.using(schema_editor.connection.alias).exclude(lead_image_file="").order_by("pk")
+    images = Image.objects.using(schema_editor.connection.alias)
     for story in stories.iterator():
-        image = Image.objects.using(schema_editor.connection.alias).filter(file=story.lead_image_file.name).first()
-        if image is None:
+        # Rows as values, never as model instances: Django reads an image's
+        # file for its size when it makes one, and a file gone from storage
+        # would stop the migration.
+        found = images.filter(file=story.lead_image_file.name).values_list("pk", "alt").first()
+        if found is None:
             width, height = _size(story.lead_image_file)
-            image = Image.objects.using(schema_editor.connection.alias).create(
-                file=story.lead_image_file.name,
-                file_width=width,
-                file_height=height,
+            image = images.create(
                 alt=story.lead_image_alt,
                 decorative=not story.lead_image_alt,
                 caption=story.lead_image_caption,
                 credit=story.lead_image_credit,
             )
+            images.filter(pk=image.pk).update(file=story.lead_image_file.name, file_width=width, file_height=height)
+            found = (image.pk, image.alt)
+        pk, alt = found
         # The description now lives with the picture; the story keeps its own only if it differs.
-        alt = "" if story.lead_image_alt == image.alt else story.lead_image_alt
         Article.objects.using(schema_editor.connection.alias).filter(pk=story.pk).update(
-            lead_image=image, lead_image_alt=alt
+            lead_image_id=pk, lead_image_alt="" if story.lead_image_alt == alt else story.lead_image_alt
         )
 
 
