@@ -63,7 +63,12 @@ class AuthorAdmin(SafeInputAdminMixin, admin.ModelAdmin):
 
     @property
     def autocomplete_fields(self):
-        return ["user"] if self._users_searchable() else []
+        return ["photo", "user"] if self._users_searchable() else ["photo"]
+
+    def formfield_for_dbfield(self, db_field, request, **kwargs):
+        if db_field.name == "photo":
+            kwargs["widget"] = ImageChooser(db_field, self.admin_site, using=kwargs.get("using"))
+        return super().formfield_for_dbfield(db_field, request, **kwargs)
 
     @property
     def raw_id_fields(self):

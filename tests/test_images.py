@@ -327,6 +327,7 @@ def test_the_migration_turns_uploaded_lead_files_into_library_images():
         OldArticle.objects.create(headline="B", slug="b", lead_image=stored, lead_image_alt="Other words", **common)
         OldArticle.objects.create(headline="C", slug="c", lead_image="articles/gone.jpg", **common)
         OldArticle.objects.create(headline="D", slug="d", section=section, lead_image_caption="Only words")
+        old.get_model("articles", "Author").objects.create(name="Sam Lens", slug="sam", photo=stored)
 
         executor = MigrationExecutor(connection)
         executor.migrate([library])
@@ -344,6 +345,8 @@ def test_the_migration_turns_uploaded_lead_files_into_library_images():
         missing = NewImage.objects.filter(pk=c.lead_image_id).values("decorative", "file_width").get()
         assert missing == {"decorative": True, "file_width": None}
         assert d.lead_image_id is None and d.lead_image_caption == "Only words"
+        # An author's photo is the same library picture when it is the same file.
+        assert new.get_model("articles", "Author").objects.get(slug="sam").photo_id == picture.pk
     finally:
         executor = MigrationExecutor(connection)
         executor.migrate(leaves)

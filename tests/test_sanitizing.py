@@ -250,13 +250,15 @@ class World:
 
     def __init__(self):
         section = factories.SectionFactory(name="World", slug="world", description="News from abroad.")
+        # One library picture, the author's photo and the story's lead image.
+        picture = factories.ImageFactory(caption="A library caption", copyright="A copyright")
         author = factories.AuthorFactory(
             name="Our Foreign Staff",
             slug="foreign-staff",
             kind=Author.Kind.DESK,
             job_title="Foreign desk",
             bio="The foreign desk.",
-            photo="authors/desk.jpg",
+            photo=picture,
             website="https://example.com/desk",
             social_handle="@foreignstaff",
             email="desk@example.com",

@@ -1,6 +1,6 @@
 """The picture library; a story's lead image becomes a library image.
 
-Each story's uploaded lead file becomes one library Image (one per file, so a
+Each story's uploaded lead file, and each author's photo, becomes one library Image (one per file, so a
 file two stories share is one picture), keeping its description; a picture
 without one is marked decorative, which is how it was shown (alt=""), so an
 editor can find it (admin filter "decorative") and describe it. Renditions
@@ -52,6 +52,20 @@ def lead_files_to_library(apps, schema_editor):
         Article.objects.using(schema_editor.connection.alias).filter(pk=story.pk).update(
             lead_image_id=pk, lead_image_alt="" if story.lead_image_alt == alt else story.lead_image_alt
         )
+
+
+def author_photos_to_library(apps, schema_editor):
+    Author = apps.get_model("articles", "Author")
+    Image = apps.get_model("articles", "Image")
+    images = Image.objects.using(schema_editor.connection.alias)
+    for author in Author.objects.using(schema_editor.connection.alias).exclude(photo_file="").order_by("pk"):
+        found = images.filter(file=author.photo_file.name).values_list("pk", flat=True).first()
+        if found is None:
+            width, height = _size(author.photo_file)
+            # The page described an author's photo by their name.
+            found = images.create(alt=author.name).pk
+            images.filter(pk=found).update(file=author.photo_file.name, file_width=width, file_height=height)
+        Author.objects.using(schema_editor.connection.alias).filter(pk=author.pk).update(photo_id=found)
 
 
 class Migration(migrations.Migration):
@@ -178,8 +192,24 @@ class Migration(migrations.Migration):
                 verbose_name="lead image",
             ),
         ),
+        migrations.RenameField(model_name="author", old_name="photo", new_name="photo_file"),
+        migrations.AddField(
+            model_name="author",
+            name="photo",
+            field=models.ForeignKey(
+                blank=True,
+                help_text="From the picture library: search, or upload a new one with +.",
+                null=True,
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="author_of",
+                to="articles.image",
+                verbose_name="photo",
+            ),
+        ),
         migrations.RunPython(lead_files_to_library, migrations.RunPython.noop, atomic=True),
+        migrations.RunPython(author_photos_to_library, migrations.RunPython.noop, atomic=True),
         migrations.RemoveField(model_name="article", name="lead_image_file"),
+        migrations.RemoveField(model_name="author", name="photo_file"),
         migrations.AddConstraint(
             model_name="image",
             constraint=models.UniqueConstraint(fields=("file",), name="articles_image_file_unique"),
