@@ -20,6 +20,7 @@ from articles.admin_preview import PreviewAdminMixin
 from articles.admin_revisions import RevisionAdminMixin
 from articles.content_security import NoncedMediaAdminMixin
 from articles.images.admin import ImageChooser
+from articles.images.models import Image
 from articles.locking import StaleSaveAdminMixin, save_if_unchanged
 from articles.models import Article, Author, Byline, Correction, PullQuote, RichText, Section, SlugRedirect
 from articles.search import text_search
@@ -63,10 +64,12 @@ class AuthorAdmin(SafeInputAdminMixin, admin.ModelAdmin):
 
     @property
     def autocomplete_fields(self):
-        return ["photo", "user"] if self._users_searchable() else ["photo"]
+        return ["user"] if self._users_searchable() else []
 
     def formfield_for_dbfield(self, db_field, request, **kwargs):
-        if db_field.name == "photo":
+        # The library's chooser (a search box over its descriptions) wherever
+        # this site has the library's admin to search in.
+        if db_field.name == "photo" and self.admin_site.is_registered(Image):
             kwargs["widget"] = ImageChooser(db_field, self.admin_site, using=kwargs.get("using"))
         return super().formfield_for_dbfield(db_field, request, **kwargs)
 

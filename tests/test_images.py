@@ -363,3 +363,9 @@ def test_a_picture_whose_file_is_gone_does_not_break_the_page(client):
     html = client.get(article.get_absolute_url()).content.decode()
     assert '<p class="story__caption-line">Delegates arrive</p>' in html
     assert "story__lead" not in html
+
+
+def test_author_form_chooses_the_photo_from_the_library(editor_client):
+    html = editor_client.get("/admin/articles/author/add/").content.decode()
+    assert re.search(r'<select name="photo"[^>]*class="admin-autocomplete"[^>]*data-field-name="photo"', html)
+    assert 'id="add_id_photo"' in html
