@@ -100,3 +100,29 @@ def test_story_and_front_page_pictures(live_server, chromium, artifacts, picture
         assert not axe_violations(page)
     finally:
         context.close()
+
+
+def test_focal_point_is_set_by_clicking_the_picture(live_server, watch, artifacts, django_user_model):
+    """The library's admin form, under the admin's Content-Security-Policy: a click moves the focal point."""
+    from tests.browser.test_content_security_policy import PASSWORD, sign_in
+
+    django_user_model.objects.create_superuser("picture-desk", "pd@example.com", PASSWORD)
+    image = factories.ImageFactory(alt="A harbour")
+    page = watch.new_page()
+    serve_media(page, live_server)
+    path = f"/admin/articles/image/{image.pk}/change/"
+    sign_in(page, live_server.url, "picture-desk", path)
+    page.wait_for_url(f"**{path}")
+    preview = page.locator("img.imagefield-preview-image")
+    preview.wait_for()
+    page.wait_for_function("document.querySelector('img.imagefield-preview-image').complete")
+    box = preview.bounding_box()
+    preview.click(position={"x": box["width"] * 0.25, "y": box["height"] * 0.75})
+    x, y = (float(n) for n in page.input_value("#id_file_ppoi").split("x"))
+    assert abs(x - 0.25) < 0.02 and abs(y - 0.75) < 0.02
+    page.screenshot(path=artifacts / "pictures-admin-focal-point.png")
+    page.click("input[name=_save]")
+    page.wait_for_url("**/admin/articles/image/")
+    image.refresh_from_db()
+    assert image.file_ppoi == f"{x:.3f}x{y:.3f}"
+    assert watch.problems == []
