@@ -20,6 +20,8 @@ from articles.admin_input import SafeInputAdminMixin
 from articles.admin_preview import PreviewAdminMixin
 from articles.admin_revisions import RevisionAdminMixin
 from articles.content_security import NoncedMediaAdminMixin
+from articles.images.admin import ImageChooser
+from articles.images.models import Image
 from articles.locking import StaleSaveAdminMixin, save_if_unchanged
 from articles.models import Article, Author, Byline, Correction, Embed, PullQuote, RichText, Section, SlugRedirect
 from articles.search import text_search
@@ -64,6 +66,13 @@ class AuthorAdmin(SafeInputAdminMixin, admin.ModelAdmin):
     @property
     def autocomplete_fields(self):
         return ["user"] if self._users_searchable() else []
+
+    def formfield_for_dbfield(self, db_field, request, **kwargs):
+        # The library's chooser (a search box over its descriptions) wherever
+        # this site has the library's admin to search in.
+        if db_field.name == "photo" and self.admin_site.is_registered(Image):
+            kwargs["widget"] = ImageChooser(db_field, self.admin_site, using=kwargs.get("using"))
+        return super().formfield_for_dbfield(db_field, request, **kwargs)
 
     @property
     def raw_id_fields(self):
@@ -242,7 +251,7 @@ class ArticleAdmin(
     # on every changelist view. The "publication time" filter (today, past 7
     # days, this month, this year) needs no query.
     prepopulated_fields = {"slug": ["headline"]}
-    autocomplete_fields = ["section"]
+    autocomplete_fields = ["section", "lead_image"]
     formfield_overrides = URL_FIELDS
     actions = ["publish_selected", "unpublish_selected", "revoke_preview_links_selected"]
     readonly_fields = ["created_at", "created_by", "updated_at", "updated_by"]
@@ -252,7 +261,7 @@ class ArticleAdmin(
         (_("Publishing"), {"fields": ["status", "published_at"]}),
         (
             _("Lead image"),
-            {"fields": ["lead_image", "lead_image_alt", "lead_image_caption", "lead_image_credit"]},
+            {"fields": ["lead_image", "lead_image_caption", "lead_image_credit", "lead_image_alt"]},
         ),
         (
             _("SEO and syndication"),
@@ -334,6 +343,8 @@ class ArticleAdmin(
         return form
 
     def formfield_for_dbfield(self, db_field, request, **kwargs):
+        if db_field.name == "lead_image":
+            kwargs["widget"] = ImageChooser(db_field, self.admin_site, using=kwargs.get("using"))
         if db_field.name == "tags":
             kwargs["widget"] = TagAutocompleteWidget(url=reverse("admin:articles_article_tag_autocomplete"))
             kwargs["form_class"] = ArticleTagField

@@ -16,6 +16,10 @@ DEFAULTS = {
     # The publisher's logo in structured data (absolute, or a path on this
     # site); Google wants one for news results. Empty: no logo is given.
     "PUBLISHER_LOGO_URL": "",
+    # The picture social cards show for a story without a lead image: a
+    # static file's path (1200x630, e.g. "newsroom/share.png"). Empty: such
+    # stories are shared without a picture.
+    "DEFAULT_SHARE_IMAGE": "",
     # Stories per page on listing pages.
     "PAGINATE_BY": 20,
     # Stories in each RSS/Atom feed: a day's output for a busy desk.

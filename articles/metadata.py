@@ -18,14 +18,20 @@ Choices worth knowing:
   (``2017-07-05T13:00:00+01:00``), never naive. ``dateModified`` is never
   earlier than ``datePublished`` (a scheduled story is edited before it goes
   out). A draft has no publication time, so previews simply leave it out.
+- Pictures: ``og:image``/``twitter:image`` are the lead image's 1200x630
+  crop (ARTICLES_DEFAULT_SHARE_IMAGE for a story without one); JSON-LD
+  ``image`` is its 16:9, 4:3 and 1:1 crops, 1200 px wide, as Google asks.
+  All were made when the image was saved: only their URLs are computed here.
 """
 
 import json
 
+from django.templatetags.static import static
 from django.utils import timezone, translation
 from django.utils.safestring import mark_safe
 
 from articles.conf import settings
+from articles.images.renditions import JSONLD_CROPS, SHARE_CROP
 from articles.weblinks import web_url
 
 # Google's limit for the NewsArticle headline in rich results.
@@ -80,8 +86,36 @@ def _modified(article):
     return _timestamp(article.updated_at)
 
 
-def _image_url(article, request):
-    return request.build_absolute_uri(article.lead_image.url) if article.lead_image else None
+def _share_image(article, request):
+    """``(url, width, height, alt)`` for social cards, or None without a picture to share."""
+    if article.lead_image_id is not None:
+        name, (width, height) = SHARE_CROP
+        return request.build_absolute_uri(getattr(article.lead_image.file, name)), width, height, article.lead_alt
+    if settings.DEFAULT_SHARE_IMAGE:
+        return request.build_absolute_uri(static(settings.DEFAULT_SHARE_IMAGE)), None, None, ""
+    return None
+
+
+def _jsonld_images(article, request):
+    if article.lead_image_id is None:
+        return []
+    file = article.lead_image.file
+    # Who to credit and who holds the rights: Google shows both with the picture.
+    rights = {}
+    if credit := article.lead_credit:
+        rights["creditText"] = credit
+    if article.lead_image.copyright:
+        rights["copyrightNotice"] = article.lead_image.copyright
+    return [
+        {
+            "@type": "ImageObject",
+            "url": request.build_absolute_uri(getattr(file, name)),
+            "width": width,
+            "height": height,
+            **rights,
+        }
+        for name, (width, height) in JSONLD_CROPS.items()
+    ]
 
 
 def _language():
@@ -108,8 +142,8 @@ def news_article_jsonld(article, request):
     }
     if text := description(article):
         data["description"] = text
-    if image := _image_url(article, request):
-        data["image"] = [image]
+    if images := _jsonld_images(article, request):
+        data["image"] = images
     if published := _published(article):
         data["datePublished"] = published
     data["dateModified"] = _modified(article)
@@ -151,10 +185,13 @@ def open_graph(article, request):
         ("og:site_name", str(settings.PUBLICATION_NAME)),
         ("og:locale", translation.to_locale(translation.get_language() or "en")),
     ]
-    if image := _image_url(article, request):
-        properties.append(("og:image", image))
-        if article.lead_image_alt:
-            properties.append(("og:image:alt", article.lead_image_alt))
+    if image := _share_image(article, request):
+        url, width, height, alt = image
+        properties.append(("og:image", url))
+        if width:
+            properties += [("og:image:width", str(width)), ("og:image:height", str(height))]
+        if alt:
+            properties.append(("og:image:alt", alt))
     if published := _published(article):
         properties.append(("article:published_time", published))
     properties += [
@@ -168,7 +205,7 @@ def open_graph(article, request):
 
 def twitter_card(article, request):
     """Twitter (X) card tags as ``(name, content)`` pairs."""
-    image = _image_url(article, request)
+    image = _share_image(article, request)
     tags = [
         ("twitter:card", "summary_large_image" if image else "summary"),
         ("twitter:title", article.headline),
@@ -176,7 +213,8 @@ def twitter_card(article, request):
     if text := description(article):
         tags.append(("twitter:description", text))
     if image:
-        tags.append(("twitter:image", image))
-        if article.lead_image_alt:
-            tags.append(("twitter:image:alt", article.lead_image_alt))
+        url, _width, _height, alt = image
+        tags.append(("twitter:image", url))
+        if alt:
+            tags.append(("twitter:image:alt", alt))
     return tags

@@ -182,6 +182,9 @@ class AuthorView(FeedObjectListView):
     object_key = staticmethod(keys.author)
     list_key_of = staticmethod(keys.list_author)
 
+    def get_feed_objects(self):
+        return Author.objects.select_related("photo")
+
     def filter_stories(self, queryset):
         # Any role: a photographer's page lists the stories with their pictures.
         return queryset.by_author(self.feed_object)

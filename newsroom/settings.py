@@ -86,6 +86,7 @@ INSTALLED_APPS = [
     "reversion",
     "csp",  # django-csp's system checks; the policy is chosen below
     "axes",  # sign-in throttling, below
+    "imagefield",  # the picture library's focal-point widget (its static files)
     "articles",
     "newsroom",
 ]
@@ -230,6 +231,11 @@ STATIC_ROOT = Path(os.environ.get("STATIC_ROOT", BASE_DIR / "staticfiles"))
 # MEDIA_URL, or MEDIA_URL names another host (a bucket, a CDN).
 MEDIA_URL = os.environ.get("MEDIA_URL", "media/")
 MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", BASE_DIR / "media"))
+# django-imagefield keeps renditions under MEDIA_ROOT/__processed__/; two
+# levels of folders keep any one folder small in a big library.
+IMAGEFIELD_BIN_DEPTH = 2
+# Stories without art are shared with this picture (a static file, 1200x630).
+ARTICLES_DEFAULT_SHARE_IMAGE = "newsroom/share.png"
 SERVE_MEDIA = env_bool("SERVE_MEDIA", default=False)
 
 # With DEBUG off, collectstatic stores every file under a name with its
@@ -257,6 +263,8 @@ ARTICLES_PUBLICATION_NAME = os.environ.get("PUBLICATION_NAME", "The Newsroom")
 # The demo's own site base (templates/base.html: masthead and footer), as a
 # site with its own layout would set it.
 ARTICLES_BASE_TEMPLATE = "base.html"
+# Google News wants a publisher logo in each story's structured data.
+ARTICLES_PUBLISHER_LOGO_URL = "/static/newsroom/logo.png"
 # What is deployed (e.g. the git commit), the same on every app server, so
 # their page caches and ETags agree; unset, the app derives it from the
 # static manifest and the template files (articles.delivery.fingerprint).

@@ -38,6 +38,16 @@ class AuthorFactory(factory.django.DjangoModelFactory):
     kind = models.Author.Kind.PERSON
 
 
+class ImageFactory(factory.django.DjangoModelFactory):
+    """A library picture: a real JPEG, so its renditions are really made on save."""
+
+    class Meta:
+        model = models.Image
+
+    file = factory.django.ImageField(width=800, height=600, format="JPEG", color="navy", filename="picture.jpg")
+    alt = factory.Sequence(lambda n: f"Picture {n}")
+
+
 class ArticleFactory(factory.django.DjangoModelFactory):
     """A published story, published an hour ago unless told otherwise."""
 

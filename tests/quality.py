@@ -159,10 +159,11 @@ def generated_story():
     """A story that uses every part of the story page at once.
 
     Three bylines in two roles (one a desk), a pull quote, an embed, both widgets,
-    a correction and an update, tags, a lead caption, and an "updated" time
-    well after publication.
+    a correction and an update, tags, a lead picture from the library with
+    its caption, and an "updated" time well after publication.
     """
     story = factories.ArticleFactory(
+        lead_image=factories.ImageFactory(alt="Smoke over the rooftops of the old town"),
         kicker="Analysis",
         headline="Ceasefire holds in the north as talks resume",
         slug="ceasefire-holds",

@@ -8,6 +8,7 @@ empty the cache before each test, and a developer's shell may point
 """
 
 import os
+import tempfile
 
 os.environ.setdefault("SECRET_KEY", "tests-only-not-a-secret")
 
@@ -15,7 +16,9 @@ from newsroom.settings import *  # noqa: F403
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 CACHES = {"default": cache_from_url(os.environ.get("TEST_CACHE_URL", "locmem://"))}  # noqa: F405
-MEDIA_ROOT = BASE_DIR / "test-artifacts" / "media"  # noqa: F405
+# Uploads and their renditions go to a fresh folder each run: nothing a test
+# wrote is mistaken for what another one made.
+MEDIA_ROOT = Path(tempfile.mkdtemp(prefix="newsroom-test-media-"))  # noqa: F405
 ALLOWED_HOSTS = ["testserver", "localhost", "127.0.0.1"]
 
 # django-axes refuses any authenticate() call without a request, which the

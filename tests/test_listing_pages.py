@@ -182,8 +182,9 @@ def test_author_page_shows_bio_job_title_photo_and_every_role(client):
         slug="sam-lens",
         job_title="Chief photographer",
         bio="Sam has covered the war since 2011.",
-        photo="authors/sam-lens.jpg",
+        photo=factories.ImageFactory(alt="Sam at work", file__width=600, file__height=600),
     )
+    portrait = author.photo.file.w400_webp
     by = story_with_byline(author, headline="Story he wrote")
     pictures = factories.ArticleFactory(headline="Story he photographed")
     factories.BylineFactory(article=pictures, author=author, role="photographs")
@@ -199,7 +200,11 @@ def test_author_page_shows_bio_job_title_photo_and_every_role(client):
     assert len(response.context["articles"]) == 3
     assert "Chief photographer" in html
     assert "Sam has covered the war since 2011." in html
-    assert '<img class="author-header__photo" src="/media/authors/sam-lens.jpg" alt="Sam Lens">' in html
+    # From the library, in renditions; described by the name the page is about.
+    assert f'<source type="image/webp" srcset="{portrait} 400w' in html
+    assert re.search(
+        r'<img class="author-header__photo" [^>]*sizes="6rem" width="600" height="600" alt="Sam Lens"', html
+    )
     assert "Someone else" not in html
     assert "listing-header__kind" not in html  # a person's page does not say "Person"
     assert '<meta name="description" content="Sam has covered the war since 2011.">' in html

@@ -1,7 +1,6 @@
 """A story's metadata: schema.org NewsArticle JSON-LD, Open Graph, Twitter card, canonical."""
 
 import datetime
-import io
 import json
 import pathlib
 import re
@@ -9,11 +8,9 @@ from html.parser import HTMLParser
 
 import pytest
 from django.contrib.staticfiles import finders
-from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import RequestFactory, override_settings
 from django.urls import reverse
 from django.utils import timezone
-from PIL import Image
 
 from articles import metadata
 from articles.models import Article, Author, Byline
@@ -81,12 +78,6 @@ def author_page(author):
     return "http://testserver" + reverse("articles:author", kwargs={"slug": author.slug})
 
 
-def png_upload(name="lead.png"):
-    buffer = io.BytesIO()
-    Image.new("RGB", (4, 3), "navy").save(buffer, format="PNG")
-    return SimpleUploadedFile(name, buffer.getvalue(), content_type="image/png")
-
-
 def _request():
     return RequestFactory().get("/")
 
@@ -108,7 +99,12 @@ def test_seed_story_news_article(client, seed_story):
     assert data["dateModified"] == stamp(seed_story.updated_at)
     assert data["dateModified"] >= data["datePublished"]
     assert data["author"] == [{"@type": "Organization", "name": "Our Foreign Staff", "url": author_page(desk)}]
-    assert data["publisher"] == {"@type": "Organization", "name": "The Daily Test"}
+    # The demo's logo (ARTICLES_PUBLISHER_LOGO_URL in newsroom/settings.py).
+    assert data["publisher"] == {
+        "@type": "Organization",
+        "name": "The Daily Test",
+        "logo": {"@type": "ImageObject", "url": "http://testserver/static/newsroom/logo.png"},
+    }
     assert data["articleSection"] == "World"
     assert len(data["keywords"]) == 11
     assert set(data["keywords"]) == SEED_TAGS
@@ -132,8 +128,11 @@ def test_seed_story_page_head(client, seed_story):
     assert values(head, "article:author") == [author_page(Author.objects.get(slug="our-foreign-staff"))]
     assert set(values(head, "article:tag")) == SEED_TAGS
     assert len(values(head, "article:tag")) == 11
-    assert values(head, "twitter:card") == ["summary"]
-    assert values(head, "og:image") == values(head, "twitter:image") == []
+    # No art: the demo's default share picture (ARTICLES_DEFAULT_SHARE_IMAGE), with no size claimed for it.
+    share = "http://testserver/static/newsroom/share.png"
+    assert values(head, "og:image") == values(head, "twitter:image") == [share]
+    assert values(head, "og:image:width") == values(head, "og:image:alt") == []
+    assert values(head, "twitter:card") == ["summary_large_image"]
     assert values(head, "description") == []
 
 
@@ -178,14 +177,30 @@ def test_seo_description_wins_over_standfirst(client):
 
 
 def test_lead_image_is_in_jsonld_and_cards(client):
-    article = factories.ArticleFactory(lead_image=png_upload(), lead_image_alt="Delegates at the summit")
+    image = factories.ImageFactory(alt="Delegates at the summit")
+    article = factories.ArticleFactory(lead_image=image)
+    share = "http://testserver" + image.file.share
+    crops = [image.file.jsonld_16x9, image.file.jsonld_4x3, image.file.jsonld_1x1]
     head = page(client, article)
-    image_url = "http://testserver" + article.lead_image.url
-    assert jsonld(head)["image"] == [image_url]
-    assert values(head, "og:image") == [image_url]
+    assert share.endswith(".jpeg") and "__processed__" in share
+    assert jsonld(head)["image"] == [
+        {"@type": "ImageObject", "url": "http://testserver" + crops[0], "width": 1200, "height": 675},
+        {"@type": "ImageObject", "url": "http://testserver" + crops[1], "width": 1200, "height": 900},
+        {"@type": "ImageObject", "url": "http://testserver" + crops[2], "width": 1200, "height": 1200},
+    ]
+    assert values(head, "og:image") == [share]
+    assert values(head, "og:image:width") == ["1200"]
+    assert values(head, "og:image:height") == ["630"]
     assert values(head, "og:image:alt") == ["Delegates at the summit"]
     assert values(head, "twitter:card") == ["summary_large_image"]
-    assert values(head, "twitter:image") == [image_url]
+    assert values(head, "twitter:image") == [share]
+
+
+@override_settings(ARTICLES_DEFAULT_SHARE_IMAGE="")
+def test_no_share_image_without_art_or_default(client):
+    head = page(client, factories.ArticleFactory())
+    assert values(head, "og:image") == values(head, "twitter:image") == []
+    assert values(head, "twitter:card") == ["summary"]
 
 
 def test_tags_and_card_titles(client):
@@ -267,7 +282,7 @@ def test_draft_preview_has_metadata_without_a_publication_time(editor_client):
 
 
 def test_metadata_costs_no_query(django_assert_num_queries):
-    article = factories.ArticleFactory(lead_image=png_upload())
+    article = factories.ArticleFactory(lead_image=factories.ImageFactory())
     for n in range(5):
         factories.BylineFactory(article=article, position=n)
         factories.TaggedArticleFactory(content_object=article)

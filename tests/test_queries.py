@@ -171,3 +171,32 @@ def test_article_page_query_count_with_related_stories(client, django_assert_num
     with django_assert_num_queries(ARTICLE_PAGE_QUERIES):
         response = client.get(article.get_absolute_url())
     assert response.content.decode().count('class="related__item"') == min(stories - 1, 4)
+
+
+# Pictures: a listing with ten cards with pictures, or a story with its lead
+# picture, costs what it costs without (the library image is joined, and its
+# renditions' URLs are computed, never looked up).
+
+
+@pytest.mark.parametrize("pictures", [1, 10])
+@pytest.mark.parametrize(
+    ("path", "queries"),
+    [("/", HOME_PAGE_QUERIES), ("/section/world/", LISTING_PAGE_QUERIES), ("/search/", SEARCH_PAGE_QUERIES)],
+)
+def test_listing_pages_with_pictures_cost_the_same(client, django_assert_num_queries, pictures, path, queries):
+    with transaction.atomic():
+        for _ in range(pictures):
+            factories.ArticleFactory(lead_image=factories.ImageFactory())
+    with django_assert_num_queries(queries):
+        response = client.get(path)
+    assert response.content.decode().count("<picture>") == pictures
+
+
+def test_uncached_story_page_with_a_lead_picture_costs_one_query(client, settings, django_assert_num_queries):
+    settings.ARTICLES_PAGE_CACHE = None
+    article = make_story()
+    article.lead_image = factories.ImageFactory()
+    article.save()
+    for _ in range(2):
+        with django_assert_num_queries(ARTICLE_PAGE_UNCACHED_QUERIES):
+            assert "<picture>" in client.get(article.get_absolute_url()).content.decode()

@@ -18,6 +18,7 @@ from articles.models import (
     Article,
     Author,
     DeliveryKey,
+    Image,
     RenderDependency,
     RichText,
     Section,
@@ -169,7 +170,24 @@ WRITE_PATHS = ["save", "update", "loaddata"]
 # Bookkeeping no editor writes: delivery's keys and renders, the sitemap summary.
 DELIVERY_MODELS = {DeliveryKey, RenderDependency, SitemapPart, StoryRender}
 # Fields no reader page shows at all: their values cannot reach a reader.
-NOT_SHOWN_TO_READERS = {"articles.author.email", "articles.author.social_handle"}
+NOT_SHOWN_TO_READERS = {
+    "articles.author.email",
+    "articles.author.social_handle",
+    # Bookkeeping of the picture library: which picture (its hash), where its
+    # crops centre (the focal point only changes rendition names).
+    "articles.image.content_hash",
+    "articles.image.file_ppoi",
+    # The library's words for a picture, shown only where a story has none of
+    # its own; the world's story has its own (tests/test_images.py shows the
+    # library's, escaped, on a story without them).
+    "articles.image.alt",
+    "articles.image.caption",
+    "articles.image.credit",
+}
+# A library picture's file name is the storage's: renditions are made from the
+# file on every save, so no name without a file behind it can be stored; and
+# pages show only rendition names, which the storage quotes.
+NOT_WRITABLE = {"articles.image.file"}
 # Which part of the page a block goes in: a block in an unknown region is
 # simply not shown, so it is tested one field at a time like a choice.
 PLACEMENT_FIELDS = {"region"}
@@ -208,7 +226,11 @@ def check_constraint_fields(model):
 
 
 def field_kind(model, field):
-    if field.name in check_constraint_fields(model):
+    if f"{model._meta.label_lower}.{field.name}" in NOT_WRITABLE:
+        return "not writable"
+    # A slug or a web address the database checks; an image's description is
+    # checked only for being there (or the picture marked decorative).
+    if field.name in check_constraint_fields(model) and (model, field.name) != (Image, "alt"):
         return "checked"
     if field.choices or field.name in PLACEMENT_FIELDS:
         return "choice"
@@ -229,13 +251,15 @@ class World:
 
     def __init__(self):
         section = factories.SectionFactory(name="World", slug="world", description="News from abroad.")
+        # One library picture, the author's photo and the story's lead image.
+        picture = factories.ImageFactory(caption="A library caption", copyright="A copyright")
         author = factories.AuthorFactory(
             name="Our Foreign Staff",
             slug="foreign-staff",
             kind=Author.Kind.DESK,
             job_title="Foreign desk",
             bio="The foreign desk.",
-            photo="authors/desk.jpg",
+            photo=picture,
             website="https://example.com/desk",
             social_handle="@foreignstaff",
             email="desk@example.com",
@@ -246,7 +270,9 @@ class World:
             kicker="Analysis",
             headline="A headline",
             standfirst="A standfirst.",
-            lead_image="articles/lead.jpg",
+            lead_image=factories.ImageFactory(
+                credit="An agency", caption="A library caption", copyright="A copyright"
+            ),
             lead_image_alt="A picture",
             lead_image_caption="A caption",
             lead_image_credit="A credit",
@@ -269,7 +295,7 @@ class World:
         embed = factories.EmbedFactory(parent=article, title="An embed", caption="What it shows")
         redirect = factories.SlugRedirectFactory(article=article, old_slug="old-story")
         self.objects = [
-            *(section, author, article, byline, tag, tagged, text, quote, correction),
+            *(section, author, article, article.lead_image, byline, tag, tagged, text, quote, correction),
             *(timeline, event, timeline_block, profile, fact, profile_block, redirect, embed),
         ]
 

@@ -34,6 +34,8 @@ import datetime
 import logging
 
 from django.conf import settings as django_settings
+from django.contrib.staticfiles.storage import staticfiles_storage
+from django.core.files.storage import default_storage
 from django.db import DatabaseError, router, transaction
 from django.db.models import F, Min
 from django.http import HttpRequest
@@ -103,10 +105,11 @@ def render_parts(article, language=None, time_zone=None):
 
     page, token = collecting()
     prefix = get_script_prefix()
-    # Django adds the script prefix to STATIC_URL and MEDIA_URL the first time
-    # a process reads them and keeps the result: read under the placeholder,
-    # every later page of the process would link to /_articles-script-prefix_/media/….
-    django_settings.STATIC_URL, django_settings.MEDIA_URL  # noqa: B018 (read for their side effect)
+    # Storages read MEDIA_URL/STATIC_URL (which carry the script prefix) once
+    # per process and keep it: read them now, or the first picture or static
+    # file drawn here would leave the placeholder in every later URL.
+    for storage in (default_storage, staticfiles_storage):
+        getattr(storage, "base_url", None)  # a storage with no base URL (S3) builds each URL itself
     set_script_prefix(PREFIX)
     try:
         with translation.override(language), timezone.override(time_zone):

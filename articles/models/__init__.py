@@ -5,6 +5,7 @@ models with the ``articles`` app.
 """
 
 from articles.embeds.models import Embed
+from articles.images.models import Image
 from articles.models.articles import Article, ArticleQuerySet, TaggedArticle, tag_url, tags_in_print
 from articles.models.authors import Author
 from articles.models.blocks import ArticlePlugin, PullQuote, RichText
@@ -25,6 +26,7 @@ __all__ = [
     "Correction",
     "DeliveryKey",
     "Embed",
+    "Image",
     "Profile",
     "ProfileBlock",
     "ProfileFact",

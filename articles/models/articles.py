@@ -107,7 +107,7 @@ class ArticleQuerySet(models.QuerySet):
         Reader pages add ``published()``; previews of drafts use this alone,
         so both pages cost the same queries.
         """
-        return self.select_related("section").prefetch_related(
+        return self.select_related("section", "lead_image").prefetch_related(
             models.Prefetch("bylines", queryset=Byline.objects.select_related("author")),
             "tags",
         )
@@ -156,15 +156,27 @@ class Article(Timestamped):
         help_text=_("A published story with a time in the future is scheduled: readers see it from then on."),
     )
 
-    lead_image = models.ImageField(_("lead image"), upload_to="articles/%Y/%m/", blank=True)
+    lead_image = models.ForeignKey(
+        "articles.Image",
+        verbose_name=_("lead image"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="lead_of",
+        help_text=_("From the picture library: search, or upload a new one with +."),
+    )
     lead_image_alt = models.CharField(
         _("lead image description"),
         max_length=300,
         blank=True,
-        help_text=_("Describes the picture for readers who cannot see it."),
+        help_text=_("Only where this story needs its own: the library's description otherwise."),
     )
-    lead_image_caption = models.CharField(_("lead caption"), max_length=500, blank=True)
-    lead_image_credit = models.CharField(_("lead image credit"), max_length=200, blank=True)
+    lead_image_caption = models.CharField(
+        _("lead caption"), max_length=500, blank=True, help_text=_("The library's caption when empty.")
+    )
+    lead_image_credit = models.CharField(
+        _("lead image credit"), max_length=200, blank=True, help_text=_("The library's credit when empty.")
+    )
 
     seo_title = models.CharField(
         _("SEO title"), max_length=200, blank=True, help_text=_("For search engines; the headline when empty.")
@@ -255,6 +267,27 @@ class Article(Timestamped):
 
     def natural_key(self):
         return (self.slug,)
+
+    # The lead picture as the page shows it: this story's words where it has
+    # its own, the library's otherwise.
+
+    @property
+    def lead_caption(self):
+        if self.lead_image_caption or self.lead_image_id is None:
+            return self.lead_image_caption
+        return self.lead_image.caption
+
+    @property
+    def lead_credit(self):
+        if self.lead_image_credit or self.lead_image_id is None:
+            return self.lead_image_credit
+        return self.lead_image.credit
+
+    @property
+    def lead_alt(self):
+        if self.lead_image_id is None:
+            return ""
+        return self.lead_image_alt or self.lead_image.alt_text
 
     def save(self, *args, **kwargs):
         using = kwargs.get("using")

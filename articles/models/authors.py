@@ -26,7 +26,15 @@ class Author(models.Model):
     )
     job_title = models.CharField(_("job title"), max_length=200, blank=True)
     bio = models.TextField(_("short bio"), blank=True)
-    photo = models.ImageField(_("photo"), upload_to="authors/", blank=True)
+    photo = models.ForeignKey(
+        "articles.Image",
+        verbose_name=_("photo"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="author_of",
+        help_text=_("From the picture library: search, or upload a new one with +."),
+    )
     website = WebURLField(_("website"), blank=True)
     social_handle = models.CharField(
         _("social media handle"), max_length=100, blank=True, help_text=_("For example @foreignstaff.")

@@ -11,7 +11,6 @@ list empty. ``test_a_violation_is_caught`` shows the watch does see one.
 
 import pytest
 from django.conf import settings
-from django.core.files.uploadedfile import SimpleUploadedFile
 
 from articles.models import Article
 from articles.preview import shared_preview_url
@@ -22,11 +21,6 @@ from tests.quality import generated_story, reader_url
 pytestmark = pytest.mark.django_db(transaction=True)
 
 PASSWORD = "browser-test-password"
-
-GIF = (
-    b"GIF89a\x01\x00\x01\x00\x80\x00\x00\x00\x00\x00\xff\xff\xff!\xf9\x04\x01\x00\x00\x00\x00"
-    b",\x00\x00\x00\x00\x01\x00\x01\x00\x00\x02\x02D\x01\x00;"
-)
 
 
 def policy(response):
@@ -64,8 +58,7 @@ def sign_in(page, base_url, username, next_url):
 
 def test_reader_pages_carry_the_policy_and_nothing_is_blocked(live_server, watch, artifacts, seed_story):
     story = generated_story()
-    story.lead_image = SimpleUploadedFile("lead.gif", GIF, content_type="image/gif")
-    story.lead_image_alt = "Smoke over the city"
+    story.lead_image = factories.ImageFactory(alt="Smoke over the city")
     story.save()
     draft = factories.ArticleFactory(draft=True, headline="Draft: budget talks collapse")
     page = watch.new_page()
@@ -107,7 +100,7 @@ def test_reader_pages_carry_the_policy_and_nothing_is_blocked(live_server, watch
     assert data["@type"] == "NewsArticle"
     lead = page.locator(".story__lead img")
     assert lead.get_attribute("src").startswith(settings.MEDIA_URL)
-    assert lead.evaluate("img => img.complete && img.naturalWidth") == 1
+    assert lead.evaluate("img => img.complete && img.naturalWidth") > 0
     assert watch.problems == []
 
 

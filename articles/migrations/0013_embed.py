@@ -9,7 +9,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('articles', '0011_desk_order'),
+        ('articles', '0012_image_library'),
     ]
 
     operations = [

@@ -1,0 +1,81 @@
+"""The picture library in the admin, and the chooser the story form uses."""
+
+from django import forms
+from django.contrib import admin
+from django.utils.html import format_html
+from django.utils.translation import gettext_lazy as _
+
+from articles.admin_input import SafeAutocompleteSelect, SafeInputAdminMixin
+from articles.images.models import ACCEPTED_FORMATS, Image
+
+
+def thumbnail(image, size=120):
+    """A small preview (the ``preview`` rendition, made when the image was saved)."""
+    if not image or not image.file:
+        return ""
+    return format_html(
+        # A height only: the browser keeps the picture's shape (no inline
+        # style, which the admin's Content-Security-Policy would refuse).
+        '<img class="image-thumbnail" src="{}" alt="" height="{}">',
+        image.file.preview,
+        size,
+    )
+
+
+class ImageForm(forms.ModelForm):
+    class Meta:
+        model = Image
+        fields = ["file", "file_ppoi", "alt", "decorative", "caption", "credit", "copyright"]
+
+    def clean_file(self):
+        file = self.cleaned_data.get("file")
+        # Django's image field has opened a new upload with Pillow (file.image);
+        # a file already in the library was checked when it came in.
+        picture = getattr(file, "image", None)
+        if picture is not None and picture.format not in ACCEPTED_FORMATS:
+            raise forms.ValidationError(
+                _("%(format)s pictures are not accepted: upload a JPEG, PNG or WebP file."),
+                code="format",
+                params={"format": picture.format},
+            )
+        return file
+
+
+@admin.register(Image)
+class ImageAdmin(SafeInputAdminMixin, admin.ModelAdmin):
+    form = ImageForm
+    list_display = ["list_thumbnail", "__str__", "credit", "decorative", "uploaded_at", "uploaded_by"]
+    list_display_links = ["list_thumbnail", "__str__"]
+    list_filter = ["decorative", "uploaded_at"]
+    list_select_related = ["uploaded_by"]
+    search_fields = ["alt", "caption", "credit", "copyright"]
+    readonly_fields = ["uploaded_at", "uploaded_by", "content_hash"]
+    fieldsets = [
+        (None, {"fields": ["file", "file_ppoi", "alt", "decorative"]}),
+        (_("Caption and credit"), {"fields": ["caption", "credit", "copyright"]}),
+        (_("History"), {"fields": ["uploaded_at", "uploaded_by", "content_hash"], "classes": ["collapse"]}),
+    ]
+
+    @admin.display(description=_("picture"))
+    def list_thumbnail(self, obj):
+        return thumbnail(obj, size=80)
+
+    def save_model(self, request, obj, form, change):
+        if not change:
+            obj.uploaded_by = request.user
+        super().save_model(request, obj, form, change)
+
+
+class ImageChooser(SafeAutocompleteSelect):
+    """Search the library by description, caption or credit; + uploads one in a popup.
+
+    The picture chosen when the form was drawn is shown beside the field, so
+    an editor sees what the story carries, not only its description.
+    """
+
+    def render(self, name, value, attrs=None, renderer=None):
+        html = super().render(name, value, attrs, renderer)
+        image = Image.objects.filter(pk=value).first() if value and str(value).isdigit() else None
+        if image is None:
+            return html
+        return format_html('{}<div class="image-chooser__preview">{}</div>', html, thumbnail(image))

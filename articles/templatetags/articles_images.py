@@ -1,0 +1,30 @@
+"""``{% picture %}``: a library image as ``<picture>`` with WebP and srcset.
+
+Only URLs are computed here (``articles.images.renditions.sources``): the
+renditions were made when the image was saved.
+"""
+
+from django import template
+
+from articles.images.renditions import sources
+
+register = template.Library()
+
+
+@register.inclusion_tag("articles/images/picture.html")
+def picture(image, sizes, kind="natural", alt=None, lead=False, css_class=""):
+    """``image`` at the widths of ``kind`` ("natural" or "card").
+
+    ``sizes`` tells the browser how wide the picture is laid out, so a phone
+    downloads a phone-sized file. ``lead``: the page's main picture, fetched
+    first and never lazily. ``alt`` overrides the library's description.
+    """
+    renditions = sources(image, kind) if image is not None else None
+    return {
+        "image": image,
+        "renditions": renditions,
+        "sizes": sizes,
+        "alt": image.alt_text if alt is None or alt == "" else alt,
+        "lead": lead,
+        "css_class": css_class,
+    }

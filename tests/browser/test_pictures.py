@@ -1,0 +1,128 @@
+"""Pictures in a real browser: what a phone downloads, and how the pages look.
+
+A 4000x3000 lead picture is uploaded; at 360 px on a DPR-2 phone the browser
+must pick a file no wider than 800 px, and WebP. Screenshots of the story and
+front pages at 360 and 1280 px go to ``test-artifacts/pictures-*.png``.
+"""
+
+import io
+
+import pytest
+from django.conf import settings
+from django.core.files.uploadedfile import SimpleUploadedFile
+from PIL import Image as PillowImage
+from PIL import ImageDraw
+
+from articles.models import Image
+from tests import factories
+from tests.quality import axe_violations, generated_story, reader_url
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+def big_photo():
+    """A 4000x3000 JPEG with some structure, about what a camera sends."""
+    picture = PillowImage.new("RGB", (4000, 3000), (70, 110, 150))
+    draw = ImageDraw.Draw(picture)
+    for n in range(0, 4000, 250):
+        draw.rectangle((n, 1800 - n // 4, n + 180, 3000), fill=(40 + n // 40, 60, 50))
+    draw.ellipse((2900, 300, 3500, 900), fill=(250, 210, 90))
+    buffer = io.BytesIO()
+    picture.save(buffer, format="JPEG", quality=90)
+    return SimpleUploadedFile("skyline.jpg", buffer.getvalue(), content_type="image/jpeg")
+
+
+@pytest.fixture
+def pictured_story():
+    image = Image(file=big_photo(), alt="The city skyline at dusk", credit="Jane Lens", file_ppoi="0.8x0.2")
+    image.save()
+    story = generated_story()
+    story.lead_image = image
+    story.save()
+    for n in range(3):
+        factories.ArticleFactory(headline=f"Another story {n}", lead_image=factories.ImageFactory())
+    return story
+
+
+def serve_media(page, live_server):
+    # The live server does not serve MEDIA_URL (only DEBUG's urls do).
+    page.route(
+        f"{live_server.url}{settings.MEDIA_URL}**",
+        lambda route: route.fulfill(path=settings.MEDIA_ROOT / route.request.url.split(settings.MEDIA_URL, 1)[1]),
+    )
+
+
+# naturalWidth of a srcset image is scaled by the density the browser chose;
+# the file's own width is that of the same URL loaded on its own.
+LEAD = """async () => {
+  const img = document.querySelector(".story__lead img");
+  const file = new Image();
+  file.src = img.currentSrc;
+  await file.decode();
+  return [img.currentSrc, file.naturalWidth, img.complete, img.getBoundingClientRect().width];
+}"""
+FILE_WIDTHS = """() => Promise.all([...document.querySelectorAll(".story-card__picture")].map(async (img) => {
+  const file = new Image();
+  file.src = img.currentSrc;
+  await file.decode();
+  return file.naturalWidth;
+}))"""
+
+
+@pytest.mark.parametrize(("width", "scale"), [(360, 2), (1280, 1)])
+def test_story_and_front_page_pictures(live_server, chromium, artifacts, pictured_story, width, scale):
+    context = chromium.new_context(viewport={"width": width, "height": 800}, device_scale_factor=scale)
+    try:
+        page = context.new_page()
+        page.set_default_timeout(15_000)
+        serve_media(page, live_server)
+        assert page.goto(live_server.url + pictured_story.get_absolute_url()).status == 200
+        page.wait_for_function("document.querySelector('.story__lead img').complete")
+        source, natural_width, complete, shown_width = page.evaluate(LEAD)
+        assert complete and natural_width > 0
+        assert source.endswith(".webp"), source
+        # The issue's target: a phone at 360 px gets no file wider than 800 px.
+        assert natural_width <= (800 if width == 360 else 1600), (source, natural_width)
+        assert natural_width >= shown_width * scale * 0.9  # and not a blurry one
+        page.screenshot(path=artifacts / f"pictures-story-{width}.png", full_page=True)
+        assert not axe_violations(page)
+
+        assert page.goto(live_server.url + reader_url("home")).status == 200
+        page.evaluate("window.scrollTo(0, document.body.scrollHeight)")  # the lazy cards load
+        page.wait_for_function("[...document.querySelectorAll('.story-card__picture')].every(i => i.complete)")
+        widths = page.evaluate(FILE_WIDTHS)
+        assert len(widths) == 4 and all(0 < w <= 1200 for w in widths), widths
+        if width == 360:
+            assert max(widths) <= 800, widths
+        page.screenshot(path=artifacts / f"pictures-home-{width}.png", full_page=True)
+        scroll_width, inner_width = page.evaluate("[document.documentElement.scrollWidth, window.innerWidth]")
+        assert scroll_width <= inner_width
+        assert not axe_violations(page)
+    finally:
+        context.close()
+
+
+def test_focal_point_is_set_by_clicking_the_picture(live_server, watch, artifacts, django_user_model):
+    """The library's admin form, under the admin's Content-Security-Policy: a click moves the focal point."""
+    from tests.browser.test_content_security_policy import PASSWORD, sign_in
+
+    django_user_model.objects.create_superuser("picture-desk", "pd@example.com", PASSWORD)
+    image = factories.ImageFactory(alt="A harbour")
+    page = watch.new_page()
+    serve_media(page, live_server)
+    path = f"/admin/articles/image/{image.pk}/change/"
+    sign_in(page, live_server.url, "picture-desk", path)
+    page.wait_for_url(f"**{path}")
+    preview = page.locator("img.imagefield-preview-image")
+    preview.wait_for()
+    page.wait_for_function("document.querySelector('img.imagefield-preview-image').complete")
+    box = preview.bounding_box()
+    preview.click(position={"x": box["width"] * 0.25, "y": box["height"] * 0.75})
+    x, y = (float(n) for n in page.input_value("#id_file_ppoi").split("x"))
+    assert abs(x - 0.25) < 0.02 and abs(y - 0.75) < 0.02
+    page.screenshot(path=artifacts / "pictures-admin-focal-point.png")
+    page.click("input[name=_save]")
+    page.wait_for_url("**/admin/articles/image/")
+    image.refresh_from_db()
+    assert image.file_ppoi == f"{x:.3f}x{y:.3f}"
+    assert watch.problems == []
