@@ -105,9 +105,11 @@ def render_parts(article, language=None, time_zone=None):
 
     page, token = collecting()
     prefix = get_script_prefix()
-    # Storages read MEDIA_URL/STATIC_URL (which carry the script prefix) once
-    # per process and keep it: read them now, or the first picture or static
-    # file drawn here would leave the placeholder in every later URL.
+    # Django's settings add the script prefix to MEDIA_URL/STATIC_URL on their
+    # first read in a process and keep the result, and so do the storages'
+    # base URLs: read them all now, or the first picture or static file drawn
+    # here would leave the placeholder in every later URL of the process.
+    django_settings.MEDIA_URL, django_settings.STATIC_URL  # noqa: B018 (read for their side effect)
     for storage in (default_storage, staticfiles_storage):
         getattr(storage, "base_url", None)  # a storage with no base URL (S3) builds each URL itself
     set_script_prefix(PREFIX)
