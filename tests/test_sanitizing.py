@@ -173,10 +173,8 @@ DELIVERY_MODELS = {DeliveryKey, RenderDependency, SitemapPart, StoryRender}
 NOT_SHOWN_TO_READERS = {
     "articles.author.email",
     "articles.author.social_handle",
-    # Bookkeeping of the picture library: which picture (its hash), where its
-    # crops centre (the focal point only changes rendition names).
+    # Bookkeeping of the picture library: which picture (its hash).
     "articles.image.content_hash",
-    "articles.image.file_ppoi",
     # The library's words for a picture, shown only where a story has none of
     # its own; the world's story has its own (tests/test_images.py shows the
     # library's, escaped, on a story without them).
@@ -191,6 +189,10 @@ NOT_WRITABLE = {"articles.image.file"}
 # Which part of the page a block goes in: a block in an unknown region is
 # simply not shown, so it is tested one field at a time like a choice.
 PLACEMENT_FIELDS = {"region"}
+# A picture's focal point ("0.5x0.5"), set by clicking in the admin: a
+# machine value in a 20-character column, tested one field at a time like a
+# choice (a value too long for it is refused by PostgreSQL, kept by SQLite).
+MACHINE_FIELDS = {"file_ppoi"}
 
 
 def editor_models():
@@ -232,7 +234,7 @@ def field_kind(model, field):
     # checked only for being there (or the picture marked decorative).
     if field.name in check_constraint_fields(model) and (model, field.name) != (Image, "alt"):
         return "checked"
-    if field.choices or field.name in PLACEMENT_FIELDS:
+    if field.choices or field.name in PLACEMENT_FIELDS | MACHINE_FIELDS:
         return "choice"
     return "free"
 
