@@ -13,7 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.test_edge_varnish import PURGE_SECRET, fetch, free_port, render_vcl, stop, varnish_tools, wait_for
+from tests.servers import free_port, wait_for
+from tests.test_edge_varnish import PURGE_SECRET, fetch, render_vcl, stop, varnish_tools
 
 pytestmark = pytest.mark.edge
 

@@ -22,7 +22,6 @@ import http.server
 import json
 import os
 import shutil
-import socket
 import subprocess
 import sys
 import threading
@@ -32,6 +31,7 @@ from pathlib import Path
 import pytest
 
 from articles.delivery.purging import PurgeError, VarnishPurger
+from tests.servers import free_port, unavailable, wait_for
 
 pytestmark = pytest.mark.edge
 
@@ -41,22 +41,11 @@ EDITOR = ROOT / "tests" / "edge" / "editor.py"
 # Debian installs varnishd in /usr/sbin, which is not on every user's PATH.
 SEARCH_PATH = os.pathsep.join([os.environ.get("PATH", ""), "/usr/sbin", "/usr/local/sbin"])
 PURGE_SECRET = "edge-test-purge-token"
+WHAT = "the edge cache test"
 
 # Pages that share nothing (section, tag, author, related stories) with the
 # World stories the tests edit: every edit must leave them in Varnish.
 UNRELATED = ["/section/sport/", "/tag/football/", "/author/sports-desk/"]
-
-
-def unavailable(reason):
-    if os.environ.get("CI"):
-        pytest.fail(f"{reason}; CI is set, so the edge cache test must run")
-    pytest.skip(reason)
-
-
-def free_port():
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 def render_vcl(backend_port, secret):
@@ -137,20 +126,6 @@ def run(command, env):
     return result
 
 
-def wait_for(port, process, log, seconds=30):
-    """Until something listens on ``port``; fails with ``process``'s log if it exits or ``seconds`` pass."""
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            pytest.fail(f"exited with {process.returncode}:\n{log.read_text()}")
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=1).close()
-            return
-        except OSError:
-            time.sleep(0.1)
-    pytest.fail(f"nothing listens on {port} after {seconds} s:\n{log.read_text()}")
-
-
 def stop(process):
     process.terminate()
     try:
@@ -164,7 +139,7 @@ def varnish_tools():
     varnishd = shutil.which("varnishd", path=SEARCH_PATH)
     varnishstat = shutil.which("varnishstat", path=SEARCH_PATH)
     if not varnishd or not varnishstat:
-        unavailable("varnishd is not installed (apt-get install varnish varnish-modules)")
+        unavailable("varnishd is not installed (apt-get install varnish varnish-modules)", WHAT)
     return varnishd, varnishstat
 
 
@@ -184,7 +159,7 @@ def varnish_in_front(tmp, backend_port):
     )
     if compiled.returncode != 0:
         if "Could not find VMOD xkey" in compiled.stderr:
-            unavailable("vmod_xkey is not installed (apt-get install varnish-modules)")
+            unavailable("vmod_xkey is not installed (apt-get install varnish-modules)", WHAT)
         pytest.fail(f"{VCL.name} does not compile:\n{compiled.stderr}")
     port = free_port()
     log = tmp / "varnishd.log"
