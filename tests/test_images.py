@@ -229,6 +229,31 @@ def test_cards_show_lazy_thumbnails_and_the_front_lead_a_large_one(client):
     assert 'width="1200" height="675"' in card
 
 
+def test_reporters_faces_sit_beside_the_byline(client):
+    article = factories.ArticleFactory()
+    jane = factories.AuthorFactory(name="Jane Hack", photo=factories.ImageFactory(alt="Jane Hack, portrait"))
+    factories.BylineFactory(article=article, author=jane, role="by", position=1)
+    factories.BylineFactory(article=article, author=factories.AuthorFactory(name="Reuters"), role="by", position=2)
+    editor = factories.AuthorFactory(name="Ed Itor", photo=factories.ImageFactory())
+    factories.BylineFactory(article=article, author=editor, role="edited", position=3)
+    html = client.get(article.get_absolute_url()).content.decode()
+    faces = re.search(r'<div class="story__faces">(.*?)</div>', html, re.S).group(1)
+    # Only the reporter's: a desk without a photo and an editor are not faces of the story.
+    assert len(re.findall(r"<img ", faces)) == 1
+    assert f'srcset="{jane.photo.file.headshot96_webp} 96w, {jane.photo.file.headshot192_webp} 192w"' in faces
+    # Her name is written beside it: the face repeats it, so it is not described again.
+    assert 'alt=""' in faces and "Jane Hack, portrait" not in faces
+    assert 'width="192" height="192"' in faces
+    assert '<div class="story__meta story__meta--faces">' in html
+
+
+def test_a_story_without_faces_has_no_face_box(client):
+    article = factories.ArticleFactory()
+    factories.BylineFactory(article=article, author=factories.AuthorFactory(name="Our Foreign Staff"))
+    html = client.get(article.get_absolute_url()).content.decode()
+    assert '<div class="story__meta">' in html and "story__faces" not in html
+
+
 def test_seed_story_caption_without_a_picture_is_a_plain_line(client, seed_story):
     html = client.get(seed_story.get_absolute_url()).content.decode()
     assert "story__lead" not in html and "<figure" not in html.split('<div class="story__body">')[0]

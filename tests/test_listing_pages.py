@@ -184,7 +184,7 @@ def test_author_page_shows_bio_job_title_photo_and_every_role(client):
         bio="Sam has covered the war since 2011.",
         photo=factories.ImageFactory(alt="Sam at work", file__width=600, file__height=600),
     )
-    portrait = author.photo.file.w400_webp
+    portrait = author.photo.file.headshot96_webp
     by = story_with_byline(author, headline="Story he wrote")
     pictures = factories.ArticleFactory(headline="Story he photographed")
     factories.BylineFactory(article=pictures, author=author, role="photographs")
@@ -201,9 +201,10 @@ def test_author_page_shows_bio_job_title_photo_and_every_role(client):
     assert "Chief photographer" in html
     assert "Sam has covered the war since 2011." in html
     # From the library, in renditions; described by the name the page is about.
-    assert f'<source type="image/webp" srcset="{portrait} 400w' in html
+    # A square crop round the focal point, at the sizes a 6rem circle needs.
+    assert f'<source type="image/webp" srcset="{portrait} 96w, ' in html
     assert re.search(
-        r'<img class="author-header__photo" [^>]*sizes="6rem" width="600" height="600" alt="Sam Lens"', html
+        r'<img class="author-header__photo" [^>]*sizes="6rem" width="192" height="192" alt="Sam Lens"', html
     )
     assert "Someone else" not in html
     assert "listing-header__kind" not in html  # a person's page does not say "Person"

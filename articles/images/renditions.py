@@ -14,6 +14,10 @@ WIDTHS = (400, 800, 1200, 1600)
 # Cards and the front page's lead story: one shape, so a row of cards lines up.
 CARD_WIDTHS = (400, 800, 1200)
 CARD_RATIO = (16, 9)
+# A reporter's headshot beside the byline: a small square, sharp at DPR 2 and 4.
+HEADSHOT_WIDTHS = (96, 192)
+# Crops a page asks for by name ({% picture kind=… %}): (widths, aspect ratio).
+CROPS = {"card": (CARD_WIDTHS, CARD_RATIO), "headshot": (HEADSHOT_WIDTHS, (1, 1))}
 # What search engines (schema.org ``image``: 16:9, 4:3, 1:1, at least 1200
 # px wide) and social cards (og:image, 1200x630) are given.
 JSONLD_CROPS = {"jsonld_16x9": (1200, 675), "jsonld_4x3": (1200, 900), "jsonld_1x1": (1200, 1200)}
@@ -28,17 +32,18 @@ def _formats():
         processors = ["default", ("thumbnail", (width, _ANY_HEIGHT))]
         formats[f"w{width}"] = processors
         formats[f"w{width}_webp"] = webp(processors)
-    for width in CARD_WIDTHS:
-        processors = ["default", ("crop", card_size(width))]
-        formats[f"card{width}"] = processors
-        formats[f"card{width}_webp"] = webp(processors)
+    for kind, (widths, ratio) in CROPS.items():
+        for width in widths:
+            processors = ["default", ("crop", crop_size(width, ratio))]
+            formats[f"{kind}{width}"] = processors
+            formats[f"{kind}{width}_webp"] = webp(processors)
     for name, size in (*JSONLD_CROPS.items(), SHARE_CROP):
         formats[name] = ["default", ("crop", size)]
     return formats
 
 
-def card_size(width):
-    return (width, width * CARD_RATIO[1] // CARD_RATIO[0])
+def crop_size(width, ratio):
+    return (width, width * ratio[1] // ratio[0])
 
 
 def fitted_size(image, width):
@@ -53,22 +58,23 @@ FORMATS = _formats()
 
 
 def sources(image, kind):
-    """``(srcset, webp_srcset, width, height, fallback_url)`` for ``kind`` ("natural" or "card").
+    """``(srcset, webp_srcset, width, height, fallback_url)`` for ``kind`` ("natural" or one of ``CROPS``).
 
     Widths a small original cannot fill are given once, at its own size.
     """
     file = image.file
     candidates, webp_candidates, seen = [], [], set()
     size = None
-    for width in WIDTHS if kind == "natural" else CARD_WIDTHS:
-        if kind == "natural":
+    widths, ratio = (WIDTHS, None) if kind == "natural" else CROPS[kind]
+    for width in widths:
+        if ratio is None:
             size = fitted_size(image, width)
             if size is None:
                 break
             name = f"w{width}"
         else:
-            size = card_size(width)
-            name = f"card{width}"
+            size = crop_size(width, ratio)
+            name = f"{kind}{width}"
         if size[0] in seen:
             continue
         seen.add(size[0])

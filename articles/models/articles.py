@@ -108,7 +108,8 @@ class ArticleQuerySet(models.QuerySet):
         so both pages cost the same queries.
         """
         return self.select_related("section", "lead_image").prefetch_related(
-            models.Prefetch("bylines", queryset=Byline.objects.select_related("author")),
+            # The photo too: the byline shows the reporters' faces.
+            models.Prefetch("bylines", queryset=Byline.objects.select_related("author__photo")),
             "tags",
         )
 
@@ -411,6 +412,15 @@ class Article(Timestamped):
         for byline in self.bylines.all():
             groups.setdefault(byline.role, []).append(byline)
         return list(groups.values())
+
+    def byline_faces(self):
+        """The reporters (role "by") with a photo, in byline order, at most three: shown beside the byline.
+
+        A desk or agency has no face; one whose logo is its photo shows it
+        too. Uses the prefetched bylines (``with_page_relations``).
+        """
+        authors = [byline.author for byline in self.bylines.all() if byline.role == Byline.Role.BY]
+        return [author for author in authors if author.photo is not None and author.photo.file_width][:3]
 
 
 def protect_released_stories(collector, field, sub_objs, using):

@@ -12,19 +12,21 @@ register = template.Library()
 
 
 @register.inclusion_tag("articles/images/picture.html")
-def picture(image, sizes, kind="natural", alt=None, lead=False, css_class=""):
-    """``image`` at the widths of ``kind`` ("natural" or "card").
+def picture(image, sizes, kind="natural", alt=None, lead=False, css_class="", decorative=False):
+    """``image`` at the widths of ``kind`` ("natural", or a crop: "card", "headshot").
 
     ``sizes`` tells the browser how wide the picture is laid out, so a phone
     downloads a phone-sized file. ``lead``: the page's main picture, fetched
-    first and never lazily. ``alt`` overrides the library's description.
+    first and never lazily. ``alt`` overrides the library's description;
+    ``decorative``: none at all, where the words beside it say the same (a
+    reporter's face next to their name).
     """
     renditions = sources(image, kind) if image is not None else None
     return {
         "image": image,
         "renditions": renditions,
         "sizes": sizes,
-        "alt": image.alt_text if alt is None or alt == "" else alt,
+        "alt": "" if decorative else image.alt_text if alt is None or alt == "" else alt,
         "lead": lead,
         "css_class": css_class,
     }

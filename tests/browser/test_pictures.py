@@ -39,6 +39,10 @@ def pictured_story():
     story = generated_story()
     story.lead_image = image
     story.save()
+    # The reporter's face beside the byline.
+    reporter = story.bylines.get(author__slug="jane-reporter").author
+    reporter.photo = factories.ImageFactory(file__color="sienna", alt="Jane Reporter")
+    reporter.save()
     for n in range(3):
         factories.ArticleFactory(headline=f"Another story {n}", lead_image=factories.ImageFactory())
     return story
