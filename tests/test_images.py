@@ -10,6 +10,7 @@ from django.core.files.storage import default_storage
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import IntegrityError, transaction
 from django.db.models import ProtectedError
+from django.test import Client
 from django.utils import timezone
 from imagefield.fields import ImageFieldFile
 from PIL import Image as PillowImage
@@ -309,14 +310,46 @@ def test_story_form_chooses_from_the_library_with_a_preview(editor_client):
     image = factories.ImageFactory(alt="Harbour at dawn")
     article = factories.ArticleFactory(lead_image=image)
     html = editor_client.get(f"/admin/articles/article/{article.pk}/change/").content.decode()
-    assert 'class="admin-autocomplete" ' in html and 'data-field-name="lead_image"' in html  # the chooser
+    chooser = re.search(r'<select name="lead_image"[^>]*>', html).group(0)
+    assert 'class="image-chooser"' in chooser and 'data-field-name="lead_image"' in chooser
+    assert 'data-ajax--url="/admin/articles/image/chooser/"' in chooser
+    assert "articles/admin/image-chooser.js" in html
     assert 'id="add_id_lead_image"' in html  # + uploads a new picture in a popup
-    assert f'class="image-chooser__preview"><img class="image-thumbnail" src="{image.file.preview}"' in html
-    found = editor_client.get(
-        "/admin/autocomplete/",
-        {"term": "harbour", "app_label": "articles", "model_name": "article", "field_name": "lead_image"},
-    ).json()
-    assert [result["text"] for result in found["results"]] == ["Harbour at dawn"]
+    assert (
+        f'<div class="image-chooser__preview" id="id_lead_image_preview"><img class="image-thumbnail" '
+        f'src="{image.file.preview}"'
+    ) in html
+    # Without a picture yet: the empty box the script fills when one is chosen.
+    html = editor_client.get("/admin/articles/article/add/").content.decode()
+    assert '<div class="image-chooser__preview" id="id_lead_image_preview"></div>' in html
+
+
+CHOOSER = {"app_label": "articles", "model_name": "article", "field_name": "lead_image"}
+
+
+def test_the_chooser_finds_pictures_with_their_thumbnails(editor_client):
+    harbour = factories.ImageFactory(alt="Harbour at dawn")
+    factories.ImageFactory(alt="Summit opens")
+    found = editor_client.get("/admin/articles/image/chooser/", {"term": "harbour", **CHOOSER}).json()
+    assert found["results"] == [{"id": str(harbour.pk), "text": "Harbour at dawn", "thumbnail": harbour.file.preview}]
+    # One picture by its key: the one just uploaded in the popup.
+    found = editor_client.get("/admin/articles/image/chooser/", {"pk": harbour.pk, **CHOOSER}).json()
+    assert [result["id"] for result in found["results"]] == [str(harbour.pk)]
+    for bad in ("abc", "99999999999999999999999"):
+        found = editor_client.get("/admin/articles/image/chooser/", {"pk": bad, **CHOOSER}).json()
+        assert found["results"] == []
+
+
+def test_the_chooser_answers_only_whom_the_admin_would(editor_client, django_user_model):
+    factories.ImageFactory(alt="Harbour at dawn")
+    client = Client()
+    assert client.get("/admin/articles/image/chooser/", {"term": "h", **CHOOSER}).status_code == 302  # sign in
+    nobody = django_user_model.objects.create_user("intern", password="x", is_staff=True)
+    client.force_login(nobody)
+    assert client.get("/admin/articles/image/chooser/", {"term": "h", **CHOOSER}).status_code == 403
+    # Only for a field that chooses pictures.
+    wrong = {**CHOOSER, "field_name": "headline"}
+    assert editor_client.get("/admin/articles/image/chooser/", {"term": "h", **wrong}).status_code == 403
 
 
 def test_library_list_shows_thumbnails_and_searches_words(editor_client):
@@ -392,5 +425,5 @@ def test_a_picture_whose_file_is_gone_does_not_break_the_page(client):
 
 def test_author_form_chooses_the_photo_from_the_library(editor_client):
     html = editor_client.get("/admin/articles/author/add/").content.decode()
-    assert re.search(r'<select name="photo"[^>]*class="admin-autocomplete"[^>]*data-field-name="photo"', html)
+    assert re.search(r'<select name="photo"[^>]*class="image-chooser"[^>]*data-field-name="photo"', html)
     assert 'id="add_id_photo"' in html

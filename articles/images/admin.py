@@ -2,6 +2,8 @@
 
 from django import forms
 from django.contrib import admin
+from django.contrib.admin.views.autocomplete import AutocompleteJsonView
+from django.urls import path, reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
@@ -65,17 +67,62 @@ class ImageAdmin(SafeInputAdminMixin, admin.ModelAdmin):
             obj.uploaded_by = request.user
         super().save_model(request, obj, form, change)
 
+    def get_urls(self):
+        chooser = self.admin_site.admin_view(ImageChooserView.as_view(admin_site=self.admin_site))
+        return [path("chooser/", chooser, name="articles_image_chooser"), *super().get_urls()]
+
+
+class ImageChooserView(AutocompleteJsonView):
+    """The admin's autocomplete answers, with each picture's thumbnail.
+
+    The same checks as Django's (the field asking must be an autocomplete
+    field of a registered admin, the user must be allowed to view images),
+    and the same search. ``?pk=`` answers for one picture: the chooser asks
+    it for a picture just uploaded in the popup, which arrives without one.
+    """
+
+    def get_queryset(self):
+        queryset = super().get_queryset()
+        pk = self.request.GET.get("pk")
+        if pk is not None:
+            queryset = queryset.filter(pk=pk) if pk.isdigit() else queryset.none()
+        return queryset
+
+    def serialize_result(self, obj, to_field_name):
+        return {**super().serialize_result(obj, to_field_name), "thumbnail": obj.file.preview if obj.file else ""}
+
 
 class ImageChooser(SafeAutocompleteSelect):
-    """Search the library by description, caption or credit; + uploads one in a popup.
+    """Search the library by description, caption or credit, with thumbnails; + uploads one in a popup.
 
-    The picture chosen when the form was drawn is shown beside the field, so
-    an editor sees what the story carries, not only its description.
+    The chosen picture is shown beside the field, so an editor sees what the
+    story carries, not only its description; articles/admin/image-chooser.js
+    changes it when another is chosen or uploaded. The script sets select2 up
+    itself (the admin's autocomplete.js would show words only), so the field
+    is not marked ``admin-autocomplete``.
     """
+
+    def get_url(self):
+        return reverse("admin:articles_image_chooser", current_app=self.admin_site.name)
+
+    def build_attrs(self, base_attrs, extra_attrs=None):
+        attrs = super().build_attrs(base_attrs, extra_attrs)
+        classes = [name for name in attrs["class"].split() if name != "admin-autocomplete"]
+        attrs["class"] = " ".join([*classes, "image-chooser"])
+        return attrs
+
+    @property
+    def media(self):
+        # After jquery.init.js: it is what makes django.jQuery, with select2 on it.
+        return super().media + forms.Media(
+            js=["admin/js/jquery.init.js", "articles/admin/image-chooser.js"],
+            css={"screen": ["articles/admin/image-chooser.css"]},
+        )
 
     def render(self, name, value, attrs=None, renderer=None):
         html = super().render(name, value, attrs, renderer)
         image = Image.objects.filter(pk=value).first() if value and str(value).isdigit() else None
-        if image is None:
-            return html
-        return format_html('{}<div class="image-chooser__preview">{}</div>', html, thumbnail(image))
+        preview_id = f"{(attrs or {}).get('id') or 'id_' + name}_preview"
+        return format_html(
+            '{}<div class="image-chooser__preview" id="{}">{}</div>', html, preview_id, thumbnail(image)
+        )

@@ -130,3 +130,37 @@ def test_focal_point_is_set_by_clicking_the_picture(live_server, watch, artifact
     image.refresh_from_db()
     assert image.file_ppoi == f"{x:.3f}x{y:.3f}"
     assert watch.problems == []
+
+
+def test_the_chooser_shows_thumbnails_and_the_chosen_picture(live_server, watch, artifacts, django_user_model):
+    """The story form's picture chooser: thumbnails in the search, and the preview follows the choice."""
+    from tests.browser.test_content_security_policy import PASSWORD, sign_in
+
+    django_user_model.objects.create_superuser("chooser-desk", "cd@example.com", PASSWORD)
+    harbour = factories.ImageFactory(alt="Harbour at dawn", file__color="teal")
+    summit = factories.ImageFactory(alt="Summit opens", file__color="sienna")
+    story = factories.ArticleFactory(lead_image=harbour)
+    page = watch.new_page()
+    serve_media(page, live_server)
+    path = f"/admin/articles/article/{story.pk}/change/"
+    sign_in(page, live_server.url, "chooser-desk", path)
+    page.wait_for_url(f"**{path}")
+    preview = page.locator("#id_lead_image_preview img")
+    assert preview.get_attribute("src") == harbour.file.preview
+
+    page.click("#id_lead_image + .select2 .select2-selection")
+    page.fill(".select2-container--open .select2-search__field", "summit")
+    result = page.locator(".select2-results__option .image-chooser__result", has_text="Summit opens")
+    result.wait_for()
+    assert result.locator("img").get_attribute("src") == summit.file.preview
+    page.wait_for_function("[...document.querySelectorAll('.image-chooser__result img')].every(i => i.complete)")
+    page.screenshot(path=artifacts / "pictures-admin-chooser.png")
+    result.click()
+    page.wait_for_function(
+        "src => document.querySelector('#id_lead_image_preview img')?.getAttribute('src') === src",
+        arg=summit.file.preview,
+    )
+    # Cleared: no picture, no preview.
+    page.click("#id_lead_image + .select2 .select2-selection__clear")
+    page.wait_for_function("!document.querySelector('#id_lead_image_preview img')")
+    assert watch.problems == []
