@@ -38,14 +38,33 @@ class AuthorFactory(factory.django.DjangoModelFactory):
     kind = models.Author.Kind.PERSON
 
 
+# Whether ImageFactory makes every picture's rendition files (see there).
+MAKE_RENDITIONS = False
+
+
 class ImageFactory(factory.django.DjangoModelFactory):
-    """A library picture: a real JPEG, so its renditions are really made on save."""
+    """A library picture: a real JPEG.
+
+    Its renditions' names are known without the files (pages are drawn the
+    same), but making the files costs ~0.4 s a picture, so they are made only
+    where a test reads them: ``ImageFactory(renditions=True)``, or every
+    picture of a test that sets ``MAKE_RENDITIONS`` (the browser tests do,
+    in tests/browser/conftest.py).
+    """
 
     class Meta:
         model = models.Image
 
     file = factory.django.ImageField(width=800, height=600, format="JPEG", color="navy", filename="picture.jpg")
     alt = factory.Sequence(lambda n: f"Picture {n}")
+
+    @classmethod
+    def _create(cls, model_class, *args, renditions=None, **kwargs):
+        image = model_class(*args, **kwargs)
+        # django-imagefield's own switch (its process_imagefields command sets it).
+        image._skip_generate_files = not (MAKE_RENDITIONS if renditions is None else renditions)
+        image.save()
+        return image
 
 
 class ArticleFactory(factory.django.DjangoModelFactory):

@@ -181,7 +181,12 @@ def lead_figure(html):
 
 def test_story_page_shows_the_lead_picture_with_renditions(client):
     image = factories.ImageFactory(
-        file__width=1600, file__height=1200, alt="Delegates at the summit", caption="Library caption", credit="AFP"
+        file__width=1600,
+        file__height=1200,
+        alt="Delegates at the summit",
+        caption="Library caption",
+        credit="AFP",
+        renditions=True,
     )
     article = factories.ArticleFactory(lead_image=image, lead_image_credit="Reuters")
     expected = {name: getattr(image.file, name) for name in image.file.field.formats}

@@ -34,6 +34,14 @@ def pytest_collection_modifyitems(config, items):
             item.add_marker(pytest.mark.browser)
 
 
+@pytest.fixture(autouse=True)
+def pictures_with_their_files(monkeypatch):
+    """A browser loads the renditions a page names: the factories make them here."""
+    from tests import factories
+
+    monkeypatch.setattr(factories, "MAKE_RENDITIONS", True)
+
+
 @pytest.fixture(scope="session")
 def chromium():
     if not (Path(CHROMIUM).exists() or shutil.which(CHROMIUM)):
