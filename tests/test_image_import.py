@@ -186,6 +186,8 @@ def test_stories_share_one_library_image_per_picture(tmp_path, desk, media, clie
     leads = dict(Article.objects.values_list("slug", "lead_image_id"))
     assert leads == {"story-1": lead_image.pk, "story-2": lead_image.pk, "story-3": lead_image.pk, "story-4": None}
     assert Author.objects.get(slug="jane-doe").photo.alt == "Jane Doe"
+    # Renditions made (after the pictures' transaction), and on the page.
+    assert default_storage.exists(lead_image.file.w400_webp.removeprefix("/media/"))
     response = client.get(Article.objects.get(slug="story-2").get_absolute_url())
     assert lead_image.file.w400_webp in response.content.decode()
 

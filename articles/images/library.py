@@ -75,6 +75,7 @@ def image_from_file(
     copyright="",
     uploaded_by=None,
     using="default",
+    renditions=True,
 ):
     """The library image for a picture file (a path, or an open binary file): found, or stored once.
 
@@ -83,8 +84,11 @@ def image_from_file(
     library image is described once, by whoever brought it in first.
     Otherwise it is checked like an upload (:func:`check_picture`), and its
     words like the model's (``alt`` unless ``decorative``), then stored; its
-    renditions are made as it is saved (django-imagefield's ``post_save``).
-    Anything refused raises ``ValidationError`` before a byte is stored.
+    renditions are made as it is saved (django-imagefield's ``post_save``),
+    or, with ``renditions=False``, when the caller calls
+    :func:`make_renditions` (after its transaction commits: a long import
+    then holds no transaction open while pictures are drawn). Anything
+    refused raises ``ValidationError`` before a byte is stored.
     """
     if isinstance(file, str | os.PathLike):
         name = Path(file).name
@@ -108,6 +112,9 @@ def image_from_file(
     # Words first: nothing is stored for a picture the model would refuse.
     image.full_clean(exclude=["file", "file_ppoi"])
     image.file.save(name, ContentFile(data), save=False)
+    if not renditions:
+        # django-imagefield's own switch (its process_imagefields command sets it).
+        image._skip_generate_files = True
     try:
         image.content_hash = digest
         image.save(using=using)
@@ -115,6 +122,12 @@ def image_from_file(
         discard_files(image)
         raise
     return image, True
+
+
+def make_renditions(image):
+    """Every rendition of ``image`` not made yet (what its ``post_save`` does)."""
+    for spec in image.file.field.formats:
+        image.file.process(spec)
 
 
 def discard_files(image):

@@ -9,8 +9,10 @@ or a new picture that nothing describes stops the import before a row is
 written. Files are then told apart by content (SHA-256, the library's
 ``content_hash``): the same picture under two names, in a thousand stories,
 or in the library already, is one library image. New ones are stored in
-:meth:`Pictures.create`, before the first batch, each with its renditions
-(:func:`articles.images.library.image_from_file`).
+:meth:`Pictures.create`, before the first batch
+(:func:`articles.images.library.image_from_file`); their renditions are
+made once that transaction has committed (:meth:`Pictures.make_renditions`),
+so no transaction stays open while a thousand pictures are drawn.
 
 A new picture takes its words (alt, caption, credit, copyright) from the
 first line that describes it; a picture already in the library keeps its
@@ -139,6 +141,7 @@ class Pictures:
                 credit=ref.credit,
                 copyright=ref.copyright,
                 using=self.using,
+                renditions=False,
             )
             if created:
                 self.created.append(image)
@@ -149,6 +152,11 @@ class Pictures:
             if found is not None:
                 found.photo_id = self.ids[self.digests[path]]
                 found.save(update_fields=["photo"])
+
+    def make_renditions(self):
+        """After :meth:`create`'s transaction has committed."""
+        for image in self.created:
+            library.make_renditions(image)
 
     def discard(self):
         """The transaction that stored :attr:`created` failed: take their files out of storage again."""

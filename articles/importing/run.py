@@ -214,6 +214,7 @@ class Import:
             pictures.discard()
             raise
         summary.pictures_new = len(pictures.created)
+        pictures.make_renditions()
         with story_render.render_at_save(settings.IMPORT_RENDER_AT_SAVE):
             if self.workers > 1:
                 self._write_in_workers(summary)
