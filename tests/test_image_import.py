@@ -313,6 +313,8 @@ def test_a_fixture_brings_its_picture_into_media_storage_once(settings, media):
     assert image.content_hash == library.content_hash(SHIPPED.read_bytes())
     assert (image.file_width, image.file_height) == (40, 30)
     assert default_storage.exists(image.file.preview.removeprefix("/media/"))
+    # Rows name it by its path (natural key).
+    assert Author.objects.get(slug="harbour-desk").photo == image
     files = stored_files(media)
 
     call_command("loaddata", "pictures", verbosity=0)
