@@ -114,6 +114,19 @@ def test_a_new_picture_needs_a_description_or_decorative(media):
     assert (image.decorative, image.alt) == (True, "")
 
 
+def test_a_rendition_that_fails_leaves_no_image_and_no_file(media, monkeypatch):
+    from imagefield.fields import ImageFieldFile
+
+    def full_disk(self, spec, **kwargs):
+        raise OSError("No space left on device")
+
+    monkeypatch.setattr(ImageFieldFile, "process", full_disk)
+    with pytest.raises(OSError, match="No space left"):
+        library.image_from_file(io.BytesIO(picture_bytes()), alt="A quay")
+    assert not Image.objects.exists()
+    assert stored_files(media) == []
+
+
 def test_the_migration_fills_the_hashes_the_library_images_lacked(media):
     image, _ = library.image_from_file(io.BytesIO(picture_bytes()), alt="A quay")
     gone = factories.ImageFactory()

@@ -22,6 +22,7 @@ from django.apps import apps
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
+from django.db import transaction
 from django.utils.translation import gettext_lazy as _
 from imagefield.backends import get_backend
 from PIL import UnidentifiedImageError
@@ -115,9 +116,11 @@ def image_from_file(
     if not renditions:
         # django-imagefield's own switch (its process_imagefields command sets it).
         image._skip_generate_files = True
+    image.content_hash = digest
     try:
-        image.content_hash = digest
-        image.save(using=using)
+        # The row and its renditions together: a rendition that fails leaves no row without files.
+        with transaction.atomic(using=using):
+            image.save(using=using)
     except BaseException:
         discard_files(image)
         raise
