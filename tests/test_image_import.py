@@ -355,3 +355,15 @@ def test_a_fixture_picture_found_nowhere_is_named(settings, media, tmp_path):
     fixture.write_text(json.dumps(row))
     with pytest.raises(ValueError, match=r"images/fixtures/lost.jpg: not in media storage, nor in a fixtures/media"):
         call_command("loaddata", str(fixture), verbosity=0)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_workers_give_every_story_its_picture(tmp_path, desk, media):
+    if connection.vendor != "postgresql":
+        pytest.skip("--workers needs PostgreSQL")
+    picture_file(tmp_path, "summit.jpg")
+    lines = [story(n, lead_image={"path": "summit.jpg", "alt": "The summit"}) for n in range(1, 6)]
+    run(write(tmp_path, lines), "--workers=2", "--batch-size=2")
+    image = Image.objects.get()
+    assert set(Article.objects.values_list("lead_image", flat=True)) == {image.pk}
+    assert Article.objects.count() == 5
