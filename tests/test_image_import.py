@@ -367,3 +367,18 @@ def test_workers_give_every_story_its_picture(tmp_path, desk, media):
     image = Image.objects.get()
     assert set(Article.objects.values_list("lead_image", flat=True)) == {image.pk}
     assert Article.objects.count() == 5
+
+
+def test_a_source_text_story_takes_its_picture_from_the_command_line(tmp_path, desk, media):
+    from tests.test_import_stories import SOURCE
+
+    factories.ProfileFactory(slug="bashar-al-assad", name="Bashar al-Assad")
+    picture_file(tmp_path, "tillerson.jpg")
+    args = [str(SOURCE), "--section=world", "--published-at=2017-07-05T12:00:00Z", "--images", str(tmp_path)]
+    with pytest.raises(CommandError, match=r"^line 1: lead_image.alt: tillerson.jpg is new to the library"):
+        run(*args, "--lead-image=tillerson.jpg")
+    run(*args, "--lead-image=tillerson.jpg", "--lead-image-alt=Rex Tillerson", "--lead-image-credit=Reuters")
+    article = Article.objects.get()
+    assert (article.lead_image.alt, article.lead_image.credit) == ("Rex Tillerson", "Reuters")
+    # The source's caption stays the story's own.
+    assert article.lead_image_caption.startswith("Secretary of State Rex Tillerson")

@@ -370,14 +370,16 @@ def read_jsonl(path):
             yield number, story, problems
 
 
-def read_text(path, *, section, status, published_at, slug="", tags=()):
+def read_text(path, *, section, status, published_at, slug="", tags=(), lead_image=None):
     """One story in the source-text format: headline; byline and caption; paragraphs and widget titles.
 
     Blocks are separated by a blank line. The second block is the byline
     (first line) and the lead image caption (the rest). A block that is
     exactly a widget's title ("Syria war timeline", "Profile | Bashar
     al-Assad") places that widget; every other block is a paragraph, kept
-    word for word. Yields one ``(line, story or None, problems)``.
+    word for word. ``lead_image`` (a path or ``{"path": …, "alt": …}``, from
+    the command line) is the story's picture. Yields one
+    ``(line, story or None, problems)``.
     """
     with open(path, encoding="utf-8") as file:
         text = file.read().replace("\r\n", "\n")
@@ -404,6 +406,8 @@ def read_text(path, *, section, status, published_at, slug="", tags=()):
     }
     if slug:
         data["slug"] = slug
+    if lead_image:
+        data["lead_image"] = lead_image
     story, problems = story_from_dict(data, 1)
     # The byline and the caption are on the second block's lines, not the headline's.
     problems = [

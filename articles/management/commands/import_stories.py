@@ -34,7 +34,11 @@ from articles.importing.run import BatchFailed, Import, ImportFailed, WorkerFail
 
 
 class Command(BaseCommand):
-    help = "Import stories from JSON Lines (one story per line) or one story in the source-text format."
+    help = (
+        "Import stories from JSON Lines (one story per line) or one story in the source-text format. "
+        "Pictures (lead_image, a byline's photo) are file paths, relative to the file's folder or --images; "
+        "each is stored in the picture library once, found by its content."
+    )
 
     def add_arguments(self, parser):
         parser.add_argument("file")
@@ -60,6 +64,9 @@ class Command(BaseCommand):
         text.add_argument("--published-at", help="ISO time with zone, e.g. 2017-07-05T12:00:00Z")
         text.add_argument("--slug", default="", help="default: made from the headline")
         text.add_argument("--tag", action="append", default=[], dest="tags", help="a tag (repeat for more)")
+        text.add_argument("--lead-image", metavar="PATH", help="the story's picture (relative: see --images)")
+        text.add_argument("--lead-image-alt", default="", metavar="TEXT", help="what it shows, if new to the library")
+        text.add_argument("--lead-image-credit", default="", metavar="TEXT")
 
     def handle(self, *args, **options):
         path = options["file"]
@@ -77,6 +84,12 @@ class Command(BaseCommand):
                 "slug": options["slug"],
                 "tags": options["tags"],
             }
+            if options["lead_image"]:
+                text["lead_image"] = {
+                    "path": options["lead_image"],
+                    "alt": options["lead_image_alt"],
+                    "credit": options["lead_image_credit"],
+                }
         show = not options["no_progress"] and options["verbosity"] > 0
         try:
             job = Import(
