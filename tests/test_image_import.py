@@ -382,3 +382,13 @@ def test_a_source_text_story_takes_its_picture_from_the_command_line(tmp_path, d
     assert (article.lead_image.alt, article.lead_image.credit) == ("Rex Tillerson", "Reuters")
     # The source's caption stays the story's own.
     assert article.lead_image_caption.startswith("Secretary of State Rex Tillerson")
+
+
+def test_a_dump_of_the_library_loads_back_as_it_was(media, tmp_path):
+    image, _ = library.image_from_file(io.BytesIO(picture_bytes()), alt="A quay")
+    dump = tmp_path / "library.json"
+    call_command("dumpdata", "articles.image", "--natural-primary", output=str(dump), verbosity=0)
+    Image.objects.all().delete()
+    call_command("loaddata", str(dump), verbosity=0)
+    loaded = Image.objects.get()
+    assert (loaded.file.name, loaded.content_hash, loaded.alt) == (image.file.name, image.content_hash, "A quay")
