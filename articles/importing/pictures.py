@@ -128,7 +128,7 @@ class Pictures:
         return new
 
     def create(self, author_ids):
-        """Store the new pictures (renditions included) and give authors their photos; inside a transaction."""
+        """Store the new pictures and give authors their photos; inside a transaction (renditions: after it)."""
         from articles.models import Author
 
         for digest, (_line, _field, path) in sorted(self._new().items(), key=lambda item: item[1][:2]):
