@@ -13,9 +13,12 @@ newsroom's models work out the keys each write touches; see
 ``articles.delivery.changes`` for those, and for writes that send no signal
 (:func:`mark_content_changed`, :func:`batched_changes`).
 
-One more receiver: raw saves of ``Article`` (``loaddata``, revision restores)
-go past ``Article.save()``, so a ``pre_save`` receiver applies its preview-key
-rule to them (``Article.settle_preview_key``).
+Two more receivers for raw saves (``loaddata``, revision restores), which go
+past ``save()``: one applies ``Article``'s preview-key rule
+(``Article.settle_preview_key``); one brings the file an ``Image`` row names
+into media storage from the fixture's ``media/`` folder, once, and fills its
+content hash (``articles.images.library.settle_fixture_file``), before
+django-imagefield's ``post_save`` makes its renditions.
 """
 
 from django.db import DEFAULT_DB_ALIAS
@@ -52,13 +55,30 @@ def _settle_preview_key_of_raw_save(sender, instance, raw=False, using=DEFAULT_D
         instance.settle_preview_key(using=using)
 
 
+def _settle_file_of_raw_image_save(sender, instance, raw=False, **kwargs):
+    """A fixture names its picture by path; the file ships beside it, not in media storage (yet).
+
+    A receiver rather than a command of its own: ``loaddata`` of the site's
+    fixtures stays the one step, and its transaction covers the row.
+    """
+    if raw:
+        from articles.images.library import settle_fixture_file
+
+        settle_fixture_file(instance)
+
+
 def connect(app_config):
     from articles.delivery import changes
-    from articles.models import Article
+    from articles.models import Article, Image
 
     changes.connect()
     pre_save.connect(
         _settle_preview_key_of_raw_save,
         sender=Article,
         dispatch_uid="articles.preview_key.raw_save",
+    )
+    pre_save.connect(
+        _settle_file_of_raw_image_save,
+        sender=Image,
+        dispatch_uid="articles.images.fixture_file.raw_save",
     )

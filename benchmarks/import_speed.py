@@ -6,7 +6,7 @@
 Writes a JSON Lines file of N stories of a newsroom's shape (about 10
 paragraphs of ~60 words, 2 bylines, 3 tags from a pool of 500, a widget in
 a third of them), then for each mode creates a fresh database
-(``nr_import_bench``; dropped first), migrates it, adds the sections,
+(``nr_import_bench``, or ``--database-name``; dropped first), migrates it, adds the sections,
 authors and widgets the file names, and runs the import in a child
 process, timing the command from its start (file check included) to the
 end of its last batch. Modes: with search indexing, with ``--no-index``,
@@ -134,6 +134,9 @@ def main(argv=None):
     parser.add_argument("--batch-size", type=int, default=1000)
     parser.add_argument("--workers", type=int, default=1, help="import_stories --workers (default 1)")
     parser.add_argument("--keep", action="store_true", help="keep the database and file afterwards")
+    parser.add_argument(
+        "--database-name", default="nr_import_bench", help="the database made (and dropped) for the run"
+    )
     parser.add_argument("--child", help=argparse.SUPPRESS)
     parser.add_argument("--file", help=argparse.SUPPRESS)
     parser.add_argument("--no-index", action="store_true", help=argparse.SUPPRESS)
@@ -142,7 +145,7 @@ def main(argv=None):
     if args.child:
         return child(args.child, args.file, args)
 
-    name = "nr_import_bench"
+    name = args.database_name
     workdir = Path(tempfile.mkdtemp(prefix="nr-import-bench-"))
     path = workdir / "stories.jsonl"
     started = time.monotonic()

@@ -3,12 +3,14 @@
 from django import forms
 from django.contrib import admin
 from django.contrib.admin.views.autocomplete import AutocompleteJsonView
+from django.core.files.uploadedfile import UploadedFile
 from django.urls import path, reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from articles.admin_input import SafeAutocompleteSelect, SafeInputAdminMixin
-from articles.images.models import ACCEPTED_FORMATS, Image
+from articles.images.library import FORMAT_REFUSED, find_by_hash
+from articles.images.models import ACCEPTED_FORMATS, Image, file_hash
 
 
 def thumbnail(image, size=120):
@@ -35,12 +37,25 @@ class ImageForm(forms.ModelForm):
         # a file already in the library was checked when it came in.
         picture = getattr(file, "image", None)
         if picture is not None and picture.format not in ACCEPTED_FORMATS:
-            raise forms.ValidationError(
-                _("%(format)s pictures are not accepted: upload a JPEG, PNG or WebP file."),
-                code="format",
-                params={"format": picture.format},
-            )
+            raise forms.ValidationError(FORMAT_REFUSED, code="format", params={"format": picture.format})
+        if isinstance(file, UploadedFile):
+            self._refuse_a_copy(file)
         return file
+
+    def _refuse_a_copy(self, upload):
+        """The same picture twice in the library is two descriptions to keep right: point at the first."""
+        found = find_by_hash(file_hash(upload))
+        if found is None or found.pk == self.instance.pk:
+            return
+        url = reverse(f"admin:{found._meta.app_label}_{found._meta.model_name}_change", args=[found.pk])
+        # Safe HTML (a link), so no params: ValidationError would %-format it into a plain str.
+        raise forms.ValidationError(
+            format_html(
+                str(_("This picture is in the library already: {link}. Choose it instead of uploading it again.")),
+                link=format_html('<a href="{}">{}</a>', url, found),
+            ),
+            code="duplicate",
+        )
 
 
 @admin.register(Image)

@@ -32,6 +32,7 @@ FIELDS = {
     "status",
     "slug",
     "caption",
+    "lead_image",
     "body",
 }
 _SLUG = re.compile(SLUG_PATTERN)
@@ -69,6 +70,30 @@ class EmbedRef:
     caption: str = ""
 
 
+@dataclasses.dataclass(frozen=True)
+class PictureRef:
+    """A picture file a line names (a story's lead image, an author's photo), and its words for the library.
+
+    ``path`` as the line gives it; relative paths are resolved against the
+    import's picture folder (:mod:`articles.importing.pictures`).
+    """
+
+    path: str
+    alt: str = ""
+    decorative: bool = False
+    caption: str = ""
+    credit: str = ""
+    copyright: str = ""
+
+    @property
+    def described(self):
+        return self.decorative or bool(self.alt.strip())
+
+
+_PICTURE_WORDS = ("alt", "caption", "credit", "copyright")
+_PICTURE = 'not a file path or {"path": …, "alt": …, "decorative": …, "caption": …, "credit": …, "copyright": …}'
+
+
 @dataclasses.dataclass
 class StoryInput:
     line: int
@@ -80,7 +105,10 @@ class StoryInput:
     standfirst: str = ""
     kicker: str = ""
     caption: str = ""
+    lead_image: PictureRef | None = None
     bylines: list = dataclasses.field(default_factory=list)  # [(author slug or name, role)]
+    # Photos given with a byline: [(author slug or name, PictureRef, field)].
+    photos: list = dataclasses.field(default_factory=list)
     tags: list = dataclasses.field(default_factory=list)
     body: list = dataclasses.field(default_factory=list)  # Paragraph | WidgetRef | EmbedRef
     # Fields on another line than the story's first (the source text's byline): {"bylines": 3}.
@@ -165,7 +193,8 @@ def story_from_dict(data, number):
             line.problem("slug", "missing, and the headline gives none")
     if slug:
         check_slug(line, slug)
-    bylines = _bylines(line, data.get("bylines", []))
+    lead_image = picture(line, "lead_image", data.get("lead_image"))
+    bylines, photos = _bylines(line, data.get("bylines", []))
     tags = _tags(line, data.get("tags", []))
     body = _body(line, data.get("body", []))
     if line.problems:
@@ -180,24 +209,57 @@ def story_from_dict(data, number):
         standfirst=standfirst,
         kicker=kicker,
         caption=caption,
+        lead_image=lead_image,
         bylines=bylines,
+        photos=photos,
         tags=tags,
         body=body,
     )
     return story, []
 
 
+def picture(line, field, value):
+    """A :class:`PictureRef` from a path or an object; ``None`` when the line gives none (or a bad one)."""
+    from articles.images.models import Image
+
+    if value is None or value == "":
+        return None
+    if isinstance(value, str):
+        value = {"path": value}
+    if not isinstance(value, dict) or set(value) - {"path", *_PICTURE_WORDS, "decorative"}:
+        line.problem(field, _PICTURE)
+        return None
+    path = value.get("path")
+    if not isinstance(path, str) or not path.strip():
+        line.problem(f"{field}.path", "missing")
+        return None
+    decorative = value.get("decorative", False)
+    if not isinstance(decorative, bool):
+        line.problem(f"{field}.decorative", "not true or false")
+        return None
+    words = {}
+    for name in _PICTURE_WORDS:
+        text = value.get(name) or ""
+        limit = _max_length(Image, name)
+        if not isinstance(text, str):
+            line.problem(f"{field}.{name}", "not a string")
+        elif len(text) > limit:
+            line.problem(f"{field}.{name}", f"longer than {limit} characters ({len(text)})")
+        words[name] = text if isinstance(text, str) else ""
+    return PictureRef(path=path.strip(), decorative=decorative, **words)
+
+
 def _bylines(line, value):
     if not isinstance(value, list):
         line.problem("bylines", "not a list")
-        return []
-    found, seen = [], set()
+        return [], []
+    found, seen, photos = [], set(), []
     for n, item in enumerate(value):
         field = f"bylines[{n}]"
         if isinstance(item, str):
             item = {"author": item}
-        if not isinstance(item, dict) or set(item) - {"author", "role"}:
-            line.problem(field, 'not {"author": slug or name, "role": …}')
+        if not isinstance(item, dict) or set(item) - {"author", "role", "photo"}:
+            line.problem(field, 'not {"author": slug or name, "role": …, "photo": …}')
             continue
         author, role = item.get("author"), item.get("role") or Byline.Role.BY.value
         if not isinstance(author, str) or not author.strip():
@@ -212,7 +274,10 @@ def _bylines(line, value):
             continue
         seen.add((author, role))
         found.append((author.strip(), role))
-    return found
+        photo = picture(line, f"{field}.photo", item.get("photo"))
+        if photo is not None:
+            photos.append((author.strip(), photo, f"{field}.photo"))
+    return found, photos
 
 
 def _tags(line, value):
@@ -305,14 +370,16 @@ def read_jsonl(path):
             yield number, story, problems
 
 
-def read_text(path, *, section, status, published_at, slug="", tags=()):
+def read_text(path, *, section, status, published_at, slug="", tags=(), lead_image=None):
     """One story in the source-text format: headline; byline and caption; paragraphs and widget titles.
 
     Blocks are separated by a blank line. The second block is the byline
     (first line) and the lead image caption (the rest). A block that is
     exactly a widget's title ("Syria war timeline", "Profile | Bashar
     al-Assad") places that widget; every other block is a paragraph, kept
-    word for word. Yields one ``(line, story or None, problems)``.
+    word for word. ``lead_image`` (a path or ``{"path": …, "alt": …}``, from
+    the command line) is the story's picture. Yields one
+    ``(line, story or None, problems)``.
     """
     with open(path, encoding="utf-8") as file:
         text = file.read().replace("\r\n", "\n")
@@ -339,6 +406,8 @@ def read_text(path, *, section, status, published_at, slug="", tags=()):
     }
     if slug:
         data["slug"] = slug
+    if lead_image:
+        data["lead_image"] = lead_image
     story, problems = story_from_dict(data, 1)
     # The byline and the caption are on the second block's lines, not the headline's.
     problems = [

@@ -33,8 +33,9 @@ def widget_titles(using):
 
 
 class References:
-    def __init__(self, using, *, create_sections=False, create_authors=False, text_titles=None):
+    def __init__(self, using, *, create_sections=False, create_authors=False, text_titles=None, pictures=None):
         self.using = using
+        self.pictures = pictures  # articles.importing.pictures.Pictures: the files lines name
         self.create_sections = create_sections
         self.create_authors = create_authors
         self.text_titles = text_titles  # for the source-text format: {title: (kind, pk)}
@@ -52,6 +53,8 @@ class References:
         for n, item in enumerate(story.body):
             if isinstance(item, WidgetRef) and not item.title:
                 self.widgets.setdefault((item.kind, item.slug), (story.line, f"body[{n}].widget"))
+        if self.pictures is not None and (story.lead_image is not None or story.photos):
+            self.pictures.collect(story)
 
     def resolve(self):
         """Look every collected name up; return the problems (empty when all is found)."""
@@ -69,6 +72,8 @@ class References:
         problems += self._resolve_authors()
         problems += self._resolve_widgets()
         self.tag_ids.update(Tag.objects.using(db).filter(name__in=self.tags).values_list("name", "pk"))
+        if self.pictures is not None:
+            problems += self.pictures.resolve()
         return problems
 
     def _resolve_authors(self):
@@ -125,7 +130,11 @@ class References:
         return problems
 
     def create_missing(self):
-        """Make the tags the file names (and sections and authors when asked); one query per new row."""
+        """Make the tags the file names (and sections and authors when asked); one query per new row.
+
+        Then the new pictures (:meth:`Pictures.create`), whose files the
+        caller discards (:meth:`Pictures.discard`) if this transaction fails.
+        """
         db = self.using
         for slug in self.sections:
             if slug not in self.section_ids:
@@ -138,6 +147,8 @@ class References:
             if name not in self.tag_ids:
                 # taggit's save() finds a free slug for a name whose slug is taken.
                 self.tag_ids[name] = Tag.objects.using(db).create(name=name).pk
+        if self.pictures is not None:
+            self.pictures.create(self.author_ids)
 
     def _free_author_slug(self, name):
         base = slugify(name)[:190]
@@ -197,6 +208,8 @@ class References:
             "status": story.status,
             "published_at": story.published_at,
         }
+        if story.lead_image is not None:
+            article["lead_image_id"] = self.pictures.image_id(story.lead_image)
         if story.published_at is not None:
             # An archive story was created and last changed when it went out, not now.
             article["created_at"] = article["updated_at"] = min(story.published_at, self.now)

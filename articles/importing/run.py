@@ -23,6 +23,7 @@ import dataclasses
 import json
 import queue
 import time
+from pathlib import Path
 
 from django.db import DatabaseError, connections, transaction
 
@@ -30,6 +31,7 @@ from articles.conf import settings
 from articles.delivery import story_render
 from articles.importing import reading
 from articles.importing.errors import ImportProblem
+from articles.importing.pictures import Pictures
 from articles.importing.references import References, widget_titles
 from articles.importing.writer import StoryWriter
 
@@ -121,6 +123,8 @@ class Summary:
     seconds: float = 0.0
     indexed: int = 0
     batches: int = 0
+    pictures_new: int = 0  # stored in the library by this import
+    pictures_found: int = 0  # named by the file and in the library already
 
     @property
     def rate(self):
@@ -141,6 +145,7 @@ class Import:
         text=None,
         progress=None,
         workers=1,
+        images=None,
     ):
         self.path = path
         self.format = format
@@ -155,6 +160,8 @@ class Import:
             create_sections=create_sections,
             create_authors=create_authors,
             text_titles=widget_titles(using) if format == "text" else None,
+            # Relative picture paths: from --images, or from where the import file is.
+            pictures=Pictures(using, images if images is not None else Path(path).resolve().parent),
         )
 
     def _read(self):
@@ -186,8 +193,10 @@ class Import:
     def run(self, *, dry_run=False):
         started = time.monotonic()
         total = self.check()
-        summary = Summary(stories=total)
+        pictures = self.references.pictures
+        summary = Summary(stories=total, pictures_found=pictures.existing)
         if dry_run:
+            summary.pictures_new = len(set(pictures.digests.values())) - pictures.existing
             slugs = [story.slug for _, story, _ in self._read()]
             existing = set()
             for start in range(0, len(slugs), 5000):
@@ -197,8 +206,15 @@ class Import:
             summary.created = total - summary.skipped
             summary.seconds = time.monotonic() - started
             return summary
-        with transaction.atomic(using=self.using):
-            self.references.create_missing()
+        try:
+            with transaction.atomic(using=self.using):
+                self.references.create_missing()
+        except BaseException:
+            # Rows rolled back; the files stored for new pictures would stay, seen by nothing.
+            pictures.discard()
+            raise
+        summary.pictures_new = len(pictures.created)
+        pictures.make_renditions()
         with story_render.render_at_save(settings.IMPORT_RENDER_AT_SAVE):
             if self.workers > 1:
                 self._write_in_workers(summary)

@@ -2,7 +2,8 @@
 
 A 4000x3000 lead picture is uploaded; at 360 px on a DPR-2 phone the browser
 must pick a file no wider than 800 px, and WebP. Screenshots of the story and
-front pages at 360 and 1280 px go to ``test-artifacts/pictures-*.png``.
+front pages at 360 and 1280 px go to ``test-artifacts/pictures-*.png``. A
+second upload of a picture the library has is refused with a link to it.
 """
 
 import io
@@ -163,4 +164,30 @@ def test_the_chooser_shows_thumbnails_and_the_chosen_picture(live_server, watch,
     # Cleared: no picture, no preview.
     page.click("#id_lead_image + .select2 .select2-selection__clear")
     page.wait_for_function("!document.querySelector('#id_lead_image_preview img')")
+    assert watch.problems == []
+
+
+def test_uploading_a_picture_the_library_has_points_at_it(live_server, watch, artifacts, django_user_model, tmp_path):
+    """A second upload of the same file is refused, and the error's link opens the picture already there."""
+    from articles.images.library import image_from_file
+    from tests.browser.test_content_security_policy import PASSWORD, sign_in
+
+    django_user_model.objects.create_superuser("picture-desk", "pd@example.com", PASSWORD)
+    picture = PillowImage.new("RGB", (40, 30), (70, 110, 150))
+    path = tmp_path / "harbour.jpg"
+    picture.save(path, format="JPEG")
+    existing, _ = image_from_file(path, alt="The harbour at dawn")
+    page = watch.new_page()
+    serve_media(page, live_server)
+    sign_in(page, live_server.url, "picture-desk", "/admin/articles/image/add/")
+    page.wait_for_url("**/admin/articles/image/add/")
+    page.set_input_files("#id_file", str(path))
+    page.fill("#id_alt", "Another description")
+    page.click("input[name=_save]")
+    link = page.locator(".errorlist a", has_text="The harbour at dawn")
+    link.wait_for()
+    page.screenshot(path=artifacts / "pictures-admin-duplicate-upload.png", full_page=True)
+    link.click()
+    page.wait_for_url(f"**/admin/articles/image/{existing.pk}/change/")
+    assert Image.objects.count() == 1
     assert watch.problems == []

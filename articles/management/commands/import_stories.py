@@ -9,7 +9,16 @@ One JSON object per line::
      "bylines": [{"author": "our-foreign-staff", "role": "by"}],
      "tags": ["Syria", "Russia"], "published_at": "2017-07-05T12:00:00+00:00",
      "status": "published", "slug": "optional-made-from-the-headline",
-     "body": [{"paragraph": "Text, word for word."}, {"widget": "syria-war-timeline"}]}
+     "body": [{"paragraph": "Text, word for word."}, {"widget": "syria-war-timeline"}],
+     "lead_image": {"path": "pictures/tillerson.jpg", "alt": "Rex Tillerson at a podium",
+                    "caption": "…", "credit": "Reuters", "copyright": "…"}}
+
+Pictures (a story's ``lead_image``, a byline's ``"photo"``) are file paths,
+or objects with the path and the words the library keeps with the picture
+(``"decorative": true`` instead of ``alt`` for one that adds nothing).
+Relative paths start from the import file's folder, or from ``--images``.
+Each picture is stored in the library once, found by its content: the same
+file in many stories, or one already in the library, is one library image.
 
 The whole file is checked first; a problem stops the import with one line
 (``line 12: published_at: not a date``) and nothing written. Stories are
@@ -25,7 +34,11 @@ from articles.importing.run import BatchFailed, Import, ImportFailed, WorkerFail
 
 
 class Command(BaseCommand):
-    help = "Import stories from JSON Lines (one story per line) or one story in the source-text format."
+    help = (
+        "Import stories from JSON Lines (one story per line) or one story in the source-text format. "
+        "Pictures (lead_image, a byline's photo) are file paths, relative to the file's folder or --images; "
+        "each is stored in the picture library once, found by its content."
+    )
 
     def add_arguments(self, parser):
         parser.add_argument("file")
@@ -35,6 +48,11 @@ class Command(BaseCommand):
         parser.add_argument("--no-index", action="store_true", help="skip search indexing (run rebuild_search_index)")
         parser.add_argument("--create-sections", action="store_true", help="create sections the file names")
         parser.add_argument("--create-authors", action="store_true", help="create authors the file names")
+        parser.add_argument(
+            "--images",
+            metavar="FOLDER",
+            help="where relative picture paths (lead_image, a byline's photo) start (default: the file's folder)",
+        )
         parser.add_argument("--database", default=DEFAULT_DB_ALIAS)
         parser.add_argument("--no-progress", action="store_true")
         parser.add_argument(
@@ -46,6 +64,9 @@ class Command(BaseCommand):
         text.add_argument("--published-at", help="ISO time with zone, e.g. 2017-07-05T12:00:00Z")
         text.add_argument("--slug", default="", help="default: made from the headline")
         text.add_argument("--tag", action="append", default=[], dest="tags", help="a tag (repeat for more)")
+        text.add_argument("--lead-image", metavar="PATH", help="the story's picture (relative: see --images)")
+        text.add_argument("--lead-image-alt", default="", metavar="TEXT", help="what it shows, if new to the library")
+        text.add_argument("--lead-image-credit", default="", metavar="TEXT")
 
     def handle(self, *args, **options):
         path = options["file"]
@@ -63,6 +84,12 @@ class Command(BaseCommand):
                 "slug": options["slug"],
                 "tags": options["tags"],
             }
+            if options["lead_image"]:
+                text["lead_image"] = {
+                    "path": options["lead_image"],
+                    "alt": options["lead_image_alt"],
+                    "credit": options["lead_image_credit"],
+                }
         show = not options["no_progress"] and options["verbosity"] > 0
         try:
             job = Import(
@@ -76,6 +103,7 @@ class Command(BaseCommand):
                 text=text,
                 progress=self._bar if show else None,
                 workers=options["workers"],
+                images=options["images"],
             )
             summary = job.run(dry_run=options["dry_run"])
         except (ImportFailed, BatchFailed, WorkerFailed) as failure:
@@ -87,7 +115,9 @@ class Command(BaseCommand):
         if options["dry_run"]:
             self.stdout.write(
                 f"Dry run: {summary.stories} stories checked, no problems; "
-                f"{summary.created} would be created, {summary.skipped} are in the database already. Nothing written."
+                f"{summary.created} would be created, {summary.skipped} are in the database already"
+                + self._pictures(summary, "would be added")
+                + ". Nothing written."
             )
             return
         if not summary.created and summary.skipped:
@@ -96,7 +126,13 @@ class Command(BaseCommand):
             f"created {summary.created}, skipped {summary.skipped} (already in the database), "
             f"{summary.seconds:.1f} s, {summary.rate:.0f} stories/s"
             + ("" if options["no_index"] else f", search documents {summary.indexed}")
+            + self._pictures(summary, "added")
         )
+
+    def _pictures(self, summary, added):
+        if not summary.pictures_new and not summary.pictures_found:
+            return ""
+        return f"; pictures: {summary.pictures_new} {added} to the library, {summary.pictures_found} in it already"
 
     def _bar(self, done, total):
         width = 30
