@@ -117,8 +117,8 @@ def test_a_gallery_is_a_named_scrollable_list_of_captioned_lazy_pictures_in_orde
     assert section.count("<figure>") == 2 and section.count('loading="lazy"') == 2
     captions = re.findall(r"<figcaption>(.*?)</figcaption>", section, re.S)
     assert captions == [
-        '<span class="gallery__number">1 of 2</span> Ours <span class="credit">AFP</span>',
-        '<span class="gallery__number">2 of 2</span> Library words <span class="credit">dpa</span>',
+        '<span class="gallery__number">Picture 1 of 2</span> Ours <span class="credit">AFP</span>',
+        '<span class="gallery__number">Picture 2 of 2</span> Library words <span class="credit">dpa</span>',
     ]
     assert section.index(str(first.image.file.w400)) < section.index(str(second.image.file.w400))
 
