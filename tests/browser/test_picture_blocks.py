@@ -71,7 +71,10 @@ def test_image_block_and_gallery(live_server, chromium, artifacts, story_with_pi
         # The page itself never scrolls sideways; only the gallery's row does.
         scroll_width, inner_width = page.evaluate("[document.documentElement.scrollWidth, window.innerWidth]")
         assert scroll_width <= inner_width
-        assert page.evaluate("(() => { const g = document.querySelector('.gallery'); return g.scrollWidth > g.clientWidth })()")
+        row_width, row_shown = page.evaluate(
+            "[document.querySelector('.gallery').scrollWidth, document.querySelector('.gallery').clientWidth]"
+        )
+        assert row_width > row_shown
         page.evaluate("window.scrollTo(0, 0)")
         page.screenshot(path=artifacts / f"picture-blocks-{width}.png", full_page=True)
         assert not axe_violations(page)
