@@ -15,8 +15,11 @@ module that defines:
 4. a template, ``articles/widgets/<model_name>.html``, which receives the
    widget as ``widget``;
 
-and ends with a call to :func:`register`. See ``articles/widgets/profile.py``
-for a complete example. The system check ``articles.E001`` reports a kind
+and ends with a call to :func:`register` (with the block's ``icon`` in the
+body editor, and the ``related`` rows a page fetches with the widget). See
+``articles/widgets/profile.py`` for a complete example, and
+``articles/widgets/gallery.py`` for ordered items that point at library
+pictures. The system check ``articles.E001`` reports a kind
 that is missing one of these parts.
 """
 
