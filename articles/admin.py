@@ -23,7 +23,18 @@ from articles.content_security import NoncedMediaAdminMixin
 from articles.images.admin import ImageChooser
 from articles.images.models import Image
 from articles.locking import StaleSaveAdminMixin, save_if_unchanged
-from articles.models import Article, Author, Byline, Correction, Embed, PullQuote, RichText, Section, SlugRedirect
+from articles.models import (
+    Article,
+    Author,
+    Byline,
+    Correction,
+    Embed,
+    ImageBlock,
+    PullQuote,
+    RichText,
+    Section,
+    SlugRedirect,
+)
 from articles.search import text_search
 from articles.tagging import ArticleTagField, TagAutocompleteWidget, register_tag_admin, tag_autocomplete
 
@@ -128,21 +139,26 @@ class EmbedForm(forms.ModelForm):
         field.widget = forms.URLInput(attrs={"class": "vURLField", "placeholder": "https://www.youtube.com/watch?v=…"})
 
 
+class ImageBlockInline(BlockInline):
+    """The lead image's chooser: a search over the library, + to upload, a thumbnail of the chosen one."""
+
+    autocomplete_fields = ["image"]
+
+    def formfield_for_dbfield(self, db_field, request, **kwargs):
+        if db_field.name == "image":
+            kwargs["widget"] = ImageChooser(db_field, self.admin_site, using=kwargs.get("using"))
+        return super().formfield_for_dbfield(db_field, request, **kwargs)
+
+
 def _block_inlines():
     inlines = [
         BlockInline.create(RichText, icon="notes"),
         BlockInline.create(PullQuote, icon="format_quote"),
         BlockInline.create(Embed, form=EmbedForm, icon="smart_display", formfield_overrides=URL_FIELDS),
+        ImageBlockInline.create(ImageBlock, icon="image"),
     ]
-    icons = {"timeline": "timeline", "profile": "person"}
     for kind in widgets.kinds():
-        inlines.append(
-            BlockInline.create(
-                kind.block,
-                autocomplete_fields=["widget"],
-                icon=icons.get(kind.model._meta.model_name, "widgets"),
-            )
-        )
+        inlines.append(BlockInline.create(kind.block, autocomplete_fields=["widget"], icon=kind.icon))
     return inlines
 
 

@@ -12,7 +12,7 @@ from feincms3.renderer import RegionRenderer, template_renderer
 
 from articles import widgets
 from articles.delivery import keys
-from articles.models import Embed, PullQuote, RichText
+from articles.models import Embed, ImageBlock, PullQuote, RichText
 
 
 def _widget_context(plugin, context):
@@ -30,6 +30,9 @@ renderer.register(PullQuote, template_renderer("articles/blocks/pullquote.html")
 # skipped validation, or a provider since removed from the settings, gets a
 # plain link and never an iframe (articles.embeds).
 renderer.register(Embed, template_renderer("articles/blocks/embed.html", lambda plugin, context: {"plugin": plugin}))
+# The block's queryset brings its picture along (ImageBlock.get_queryset):
+# ten image blocks cost the page one query, as one does.
+renderer.register(ImageBlock, template_renderer("articles/blocks/image.html"))
 for kind in widgets.kinds():
     renderer.register(kind.block, template_renderer(kind.template_name, _widget_context))
 
@@ -43,7 +46,8 @@ def _attach_related(article, kind, blocks):
     for name in kind.related:
         relation = kind.model._meta.get_field(name)
         fk_name = relation.field.name
-        rows = relation.related_model._default_manager.filter(**{f"{fk_name}__placements__parent": article}).distinct()
+        rows = relation.related_model._default_manager.filter(**{f"{fk_name}__placements__parent": article})
+        rows = rows.select_related(*kind.related_select.get(name, ())).distinct()
         by_widget = defaultdict(list)
         for row in rows:
             by_widget[getattr(row, relation.field.attname)].append(row)

@@ -15,12 +15,12 @@ and miss the tags.
 import reversion
 
 from articles import widgets
-from articles.models import Article, Byline, PullQuote, RichText, TaggedArticle
+from articles.models import Article, Byline, Embed, ImageBlock, PullQuote, RichText, TaggedArticle
 
 
 def block_models():
     """Every body block model, including the placement block of each widget kind."""
-    return [RichText, PullQuote, *(kind.block for kind in widgets.kinds())]
+    return [RichText, PullQuote, Embed, ImageBlock, *(kind.block for kind in widgets.kinds())]
 
 
 def _accessor(model, fk_name):

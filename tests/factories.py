@@ -203,6 +203,43 @@ class ProfileBlockFactory(factory.django.DjangoModelFactory):
     widget = factory.SubFactory(ProfileFactory)
 
 
+class ImageBlockFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = models.ImageBlock
+
+    parent = factory.SubFactory(ArticleFactory)
+    region = "body"
+    ordering = factory.Sequence(lambda n: (n + 1) * 10)
+    image = factory.SubFactory(ImageFactory)
+
+
+class GalleryFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = models.Gallery
+
+    title = factory.Faker("sentence", nb_words=4)
+    slug = factory.Sequence(lambda n: f"gallery-{n}")
+
+
+class GalleryItemFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = models.GalleryItem
+
+    gallery = factory.SubFactory(GalleryFactory)
+    image = factory.SubFactory(ImageFactory)
+    position = factory.Sequence(lambda n: n)
+
+
+class GalleryBlockFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = models.GalleryBlock
+
+    parent = factory.SubFactory(ArticleFactory)
+    region = "body"
+    ordering = factory.Sequence(lambda n: (n + 1) * 10)
+    widget = factory.SubFactory(GalleryFactory)
+
+
 class CorrectionFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = models.Correction

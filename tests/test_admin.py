@@ -24,6 +24,9 @@ def test_every_articles_model_is_registered():
         "timelineblock",
         "correction",
         "profileblock",
+        "imageblock",
+        "galleryitem",
+        "galleryblock",
         # Not edited by anyone: what reader pages are cached and rendered by (articles.delivery).
         "deliverykey",
         "storyrender",

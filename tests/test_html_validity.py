@@ -17,6 +17,7 @@ from django.utils.html import escape
 
 from articles.models import Article
 from articles.search import index_stories
+from tests import factories
 from tests.conftest import SEED_SLUG
 from tests.quality import generated_story, reader_url, search_params, vnu_check
 
@@ -24,6 +25,7 @@ PAGE_TYPES = [
     "home",
     "article-seed",
     "article-generated",
+    "article-pictures",
     "section",
     "tag",
     "author",
@@ -43,6 +45,19 @@ def _form_errors(response):
             if isinstance(form, BaseForm) and form.is_bound:
                 errors.extend(form.errors)
     return errors
+
+
+def pictured_story():
+    """A story with an image block (one with its own caption, one decorative) and a gallery."""
+    story = factories.ArticleFactory(headline="Hamburg in pictures", slug="hamburg-in-pictures")
+    factories.RichTextFactory(parent=story, text="<p>The summit opened on Friday.</p>")
+    factories.ImageBlockFactory(parent=story, image=factories.ImageFactory(caption="Delegates", credit="AFP"))
+    factories.ImageBlockFactory(parent=story, image=factories.ImageFactory(alt="", decorative=True))
+    gallery = factories.GalleryFactory(title="The summit", intro="Day one.")
+    for n in range(2):
+        factories.GalleryItemFactory(gallery=gallery, image=factories.ImageFactory(caption=f"Picture {n}"))
+    factories.GalleryBlockFactory(parent=story, widget=gallery)
+    return story
 
 
 def _render_pages():
@@ -65,6 +80,7 @@ def _render_pages():
     get("home", reader_url("home"))
     get("article-seed", seed.get_absolute_url())
     get("article-generated", story.get_absolute_url())
+    get("article-pictures", pictured_story().get_absolute_url())
     get("section", reader_url("section", slug=seed.section.slug))
     get("tag", reader_url("tag", slug="syria"))
     get("author", reader_url("author", slug="our-foreign-staff"))

@@ -296,9 +296,16 @@ class World:
         profile_block = factories.ProfileBlockFactory(parent=article, widget=profile)
         embed = factories.EmbedFactory(parent=article, title="An embed", caption="What it shows")
         redirect = factories.SlugRedirectFactory(article=article, old_slug="old-story")
+        image_block = factories.ImageBlockFactory(
+            parent=article, image=picture, caption="A block caption", credit="A block credit", alt="A block picture"
+        )
+        gallery = factories.GalleryFactory(title="A gallery", intro="A gallery intro")
+        item = factories.GalleryItemFactory(gallery=gallery, image=picture, caption="A scene", credit="A lens")
+        gallery_block = factories.GalleryBlockFactory(parent=article, widget=gallery)
         self.objects = [
             *(section, author, article, article.lead_image, byline, tag, tagged, text, quote, correction),
             *(timeline, event, timeline_block, profile, fact, profile_block, redirect, embed),
+            *(image_block, gallery, item, gallery_block),
         ]
 
     def get(self, model):

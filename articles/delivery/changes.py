@@ -227,6 +227,8 @@ def keys_for_change(sender, instance, *, created=False, raw=False, using=DEFAULT
         Author,
         Byline,
         Correction,
+        Image,
+        ImageBlock,
         Section,
         SlugRedirect,
         TaggedArticle,
@@ -244,6 +246,12 @@ def keys_for_change(sender, instance, *, created=False, raw=False, using=DEFAULT
     if sender is TaggedArticle:
         found = {keys.article(instance.content_object_id), keys.list_tag(instance.tag_id), keys.STORIES}
         return found | _left_list(sender, instance)
+    if sender is Image:
+        # Every page drawing it carries its key ({% picture %}). The stories
+        # whose image blocks show it are named too: their search documents
+        # hold the caption (articles.search), which may be the library's.
+        blocks = ImageBlock.objects.using(using).filter(image=instance.pk)
+        return {keys.image(instance.pk)} | {keys.article(pk) for pk in blocks.values_list("parent_id", flat=True)}
     if sender is Author:
         return {keys.author(instance.pk), keys.AUTHORS}
     if sender is Section:

@@ -1,7 +1,7 @@
 """The keys of what a reader page shows, and the page being rendered's collection of them.
 
 A key names one thing readers see (``article-42``, ``author-7``,
-``section-3``, ``tag-12``, ``widget-timeline-3``) or one list of stories
+``section-3``, ``tag-12``, ``widget-timeline-3``, ``image-5``) or one list of stories
 whose membership or order can change (``list-home``, ``list-section-3``,
 ``list-tag-12``, ``list-author-7``, ``stories-2017-07``: a month's stories, as
 its story sitemap part lists them). A few keys name a whole collection,
@@ -42,6 +42,7 @@ article = _named("article", "A story: its own page, and its card in lists and re
 author = _named("author", "An author (person, desk or agency): their page and every byline naming them.")
 section = _named("section", "A section: its page and the stories that name it.")
 tag = _named("tag", "A tag (taggit's Tag): its page and the stories that show it.")
+image = _named("image", "A library picture: every page that shows it (its words, its focal point's crops).")
 list_section = _named("list-section", "Which stories a section lists, in which order.")
 list_tag = _named("list-tag", "Which stories carry a tag (its page, and related stories drawn from it).")
 list_author = _named("list-author", "Which stories an author has a byline on.")

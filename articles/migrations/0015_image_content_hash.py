@@ -28,6 +28,6 @@ def fill_hashes(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("articles", "0013_embed")]
+    dependencies = [("articles", "0014_image_and_gallery_blocks")]
 
     operations = [migrations.RunPython(fill_hashes, migrations.RunPython.noop, elidable=True)]

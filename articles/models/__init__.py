@@ -5,6 +5,7 @@ models with the ``articles`` app.
 """
 
 from articles.embeds.models import Embed
+from articles.images.blocks import ImageBlock
 from articles.images.models import Image
 from articles.models.articles import Article, ArticleQuerySet, TaggedArticle, tag_url, tags_in_print
 from articles.models.authors import Author
@@ -14,6 +15,7 @@ from articles.models.corrections import Correction, SlugRedirect
 from articles.models.delivery import DeliveryKey, RenderDependency, StoryRender
 from articles.models.sections import Section
 from articles.models.sitemaps import SitemapPart
+from articles.widgets.gallery import Gallery, GalleryBlock, GalleryItem
 from articles.widgets.profile import Profile, ProfileBlock, ProfileFact
 from articles.widgets.timeline import Timeline, TimelineBlock, TimelineEvent
 
@@ -26,7 +28,11 @@ __all__ = [
     "Correction",
     "DeliveryKey",
     "Embed",
+    "Gallery",
+    "GalleryBlock",
+    "GalleryItem",
     "Image",
+    "ImageBlock",
     "Profile",
     "ProfileBlock",
     "ProfileFact",

@@ -2,7 +2,8 @@
 
 One search document per story, built from what is stored: the headline
 (weighted highest), the standfirst, the tags and the bylines' names, and the
-body's text (rich-text blocks with their markup stripped, pull quotes).
+body's text (rich-text blocks with their markup stripped, pull quotes, the
+captions of image blocks).
 Markup is never in a document, so a search for ``href`` or ``strong`` never
 matches a link or bold text.
 

@@ -26,7 +26,9 @@ BODY_SQL = f"""
         (SELECT string_agg({STRIP_TAGS.format("r.text")}, ' ' ORDER BY r.ordering, r.id)
            FROM articles_richtext r WHERE r.parent_id = x.id),
         (SELECT string_agg(q.quote || ' ' || q.attribution, ' ' ORDER BY q.ordering, q.id)
-           FROM articles_pullquote q WHERE q.parent_id = x.id))
+           FROM articles_pullquote q WHERE q.parent_id = x.id),
+        (SELECT string_agg(COALESCE(NULLIF(p.caption, ''), i.caption), ' ' ORDER BY p.ordering, p.id)
+           FROM articles_imageblock p JOIN articles_image i ON i.id = p.image_id WHERE p.parent_id = x.id))
 """
 
 # Tags and bylines (weight B, with the standfirst): a search for a writer's

@@ -96,7 +96,7 @@ def fold(text):
 
 
 def index_stories(pks, using):
-    from articles.models import Article, Byline, PullQuote, RichText, TaggedArticle
+    from articles.models import Article, Byline, ImageBlock, PullQuote, RichText, TaggedArticle
 
     indexed = 0
     fts5 = fts5_available()
@@ -117,6 +117,11 @@ def index_stories(pks, using):
             for pk, quote, attribution in quotes.values_list("parent", "quote", "attribution"):
                 if pk in docs:
                     docs[pk][2].append(f"{quote} {attribution}")
+            # A picture's caption is body text: this story's words, or the library's.
+            pictures = ImageBlock.objects.using(using).filter(parent__in=chunk).order_by("parent", "ordering", "pk")
+            for pk, caption, default in pictures.values_list("parent", "caption", "image__caption"):
+                if pk in docs:
+                    docs[pk][2].append(caption or default)
             tagged = TaggedArticle.objects.using(using).filter(content_object__in=chunk)
             bylines = Byline.objects.using(using).filter(article__in=chunk)
             for pk, name in [

@@ -6,6 +6,7 @@ renditions were made when the image was saved.
 
 from django import template
 
+from articles.delivery import keys
 from articles.images.renditions import sources
 
 register = template.Library()
@@ -22,6 +23,10 @@ def picture(image, sizes, kind="natural", alt=None, lead=False, css_class="", de
     reporter's face next to their name).
     """
     renditions = sources(image, kind) if image is not None else None
+    if image is not None:
+        # The page shows this picture: a change of its words or its focal
+        # point must reach the page (articles.delivery.changes).
+        keys.shows(keys.image(image.pk))
     return {
         "image": image,
         "renditions": renditions,

@@ -15,8 +15,11 @@ module that defines:
 4. a template, ``articles/widgets/<model_name>.html``, which receives the
    widget as ``widget``;
 
-and ends with a call to :func:`register`. See ``articles/widgets/profile.py``
-for a complete example. The system check ``articles.E001`` reports a kind
+and ends with a call to :func:`register` (with the block's ``icon`` in the
+body editor, and the ``related`` rows a page fetches with the widget). See
+``articles/widgets/profile.py`` for a complete example, and
+``articles/widgets/gallery.py`` for ordered items that point at library
+pictures. The system check ``articles.E001`` reports a kind
 that is missing one of these parts.
 """
 
@@ -32,6 +35,11 @@ class WidgetKind:
     # Reverse relations of the widget (e.g. a timeline's "events") fetched for
     # a whole page in one query each, however many placements there are.
     related: tuple[str, ...] = field(default_factory=tuple)
+    # Foreign keys of those related rows fetched in the same query (a
+    # gallery's items with their pictures): {"items": ("image",)}.
+    related_select: dict = field(default_factory=dict)
+    # The Material Symbols icon of its block in the body editor.
+    icon: str = "widgets"
 
     @property
     def key(self):
@@ -41,7 +49,7 @@ class WidgetKind:
 _kinds: dict[str, WidgetKind] = {}
 
 
-def register(model, block, *, admin=None, template_name=None, related=()):
+def register(model, block, *, admin=None, template_name=None, related=(), related_select=None, icon="widgets"):
     """Make a widget kind known to the admin, the renderer and the checks."""
     kind = WidgetKind(
         model=model,
@@ -49,6 +57,8 @@ def register(model, block, *, admin=None, template_name=None, related=()):
         admin=admin,
         template_name=template_name or f"articles/widgets/{model._meta.model_name}.html",
         related=tuple(related),
+        related_select=dict(related_select or {}),
+        icon=icon,
     )
     _kinds[kind.key] = kind
     return kind

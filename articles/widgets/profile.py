@@ -81,4 +81,4 @@ class ProfileAdmin(SafeInputAdminMixin, admin.ModelAdmin):
     inlines = [ProfileFactInline]
 
 
-widgets.register(Profile, ProfileBlock, admin=ProfileAdmin, related=["facts"])
+widgets.register(Profile, ProfileBlock, admin=ProfileAdmin, related=["facts"], icon="person")

@@ -104,4 +104,4 @@ class TimelineAdmin(SafeInputAdminMixin, admin.ModelAdmin):
     inlines = [TimelineEventInline]
 
 
-widgets.register(Timeline, TimelineBlock, admin=TimelineAdmin, related=["events"])
+widgets.register(Timeline, TimelineBlock, admin=TimelineAdmin, related=["events"], icon="timeline")
