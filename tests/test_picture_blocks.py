@@ -284,10 +284,13 @@ def test_the_body_editor_offers_an_image_block_with_the_library_chooser(editor_c
     html = editor_client.get(change_url(story)).content.decode()
     assert 'data-field-name="image"' in html  # the chooser searches the library
     assert 'id="add_id_articles_imageblock_set-0-image"' in html  # + uploads one in a popup
-    assert f'class="image-chooser__preview"><img class="image-thumbnail" src="{image.file.preview}"' in html
+    assert (
+        '<div class="image-chooser__preview" id="id_articles_imageblock_set-0-image_preview">'
+        f'<img class="image-thumbnail" src="{image.file.preview}"'
+    ) in html
     assert "photo_library" in html  # the gallery block's button
     found = editor_client.get(
-        "/admin/autocomplete/",
+        "/admin/articles/image/chooser/",
         {"term": "harbour", "app_label": "articles", "model_name": "imageblock", "field_name": "image"},
     ).json()
     assert [result["text"] for result in found["results"]] == ["Harbour at dawn"]
