@@ -191,3 +191,35 @@ def test_uploading_a_picture_the_library_has_points_at_it(live_server, watch, ar
     page.wait_for_url(f"**/admin/articles/image/{existing.pk}/change/")
     assert Image.objects.count() == 1
     assert watch.problems == []
+
+
+def test_an_editor_places_a_library_picture_with_a_new_image_block(live_server, watch, artifacts, django_user_model):
+    """An image block added in the body editor gets the picture chooser too (initialised on formset:added)."""
+    from articles.models import ImageBlock
+    from tests.browser.editing import add_block
+    from tests.browser.test_content_security_policy import PASSWORD, sign_in
+
+    django_user_model.objects.create_superuser("block-desk", "bd@example.com", PASSWORD)
+    harbour = factories.ImageFactory(alt="Harbour at dawn", file__color="teal")
+    story = factories.ArticleFactory(headline="Talks resume in Geneva")
+    factories.RichTextFactory(parent=story, ordering=10)
+    page = watch.new_page()
+    serve_media(page, live_server)
+    path = f"/admin/articles/article/{story.pk}/change/"
+    sign_in(page, live_server.url, "block-desk", path)
+    page.wait_for_url(f"**{path}")
+    add_block(page, "image")
+    select = page.locator(".inline-related:not(.empty-form) select.image-chooser").last
+    select_id = select.get_attribute("id")
+    page.click(f"#{select_id} + .select2 .select2-selection")
+    page.fill(".select2-container--open .select2-search__field", "harbour")
+    page.locator(".select2-results__option .image-chooser__result", has_text="Harbour at dawn").click()
+    page.wait_for_function(
+        "([id, src]) => document.getElementById(id + '_preview')?.querySelector('img')?.getAttribute('src') === src",
+        arg=[select_id, harbour.file.preview],
+    )
+    page.screenshot(path=artifacts / "pictures-admin-image-block.png", full_page=True)
+    page.click("input[name=_save]")
+    page.wait_for_selector(".messagelist .success")
+    assert ImageBlock.objects.get(parent=story).image == harbour
+    assert watch.problems == []
