@@ -2,6 +2,7 @@
 
     .venv/bin/python benchmarks/article_page.py            # or: make bench
     .venv/bin/python benchmarks/article_page.py --stories 10000 --requests 5000
+    .venv/bin/python benchmarks/article_page.py --pictures 10   # lead picture, image block, 10-picture gallery
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/newsroom_bench make bench
 
 Builds a throwaway database (``benchmarks/harness.py``: a temporary SQLite
@@ -39,6 +40,7 @@ a deployment. Not a test: nothing is asserted about time.
 
 import argparse
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -63,6 +65,14 @@ def main(argv=None):
     parser.add_argument("--rounds", type=int, default=20, help="turns the targets take (default 20)")
     parser.add_argument("--stories", type=int, default=0, help="generated stories besides the seed (default 0)")
     parser.add_argument(
+        "--pictures",
+        type=int,
+        default=0,
+        metavar="N",
+        help="give the seed story a lead picture, an image block and a gallery of N library pictures "
+        "(renditions made first, in a temporary MEDIA_ROOT; default 0: the seed as it ships, without pictures)",
+    )
+    parser.add_argument(
         "--page-cache",
         choices=["on", "off", "both"],
         default="both",
@@ -70,9 +80,44 @@ def main(argv=None):
     )
     args = parser.parse_args(argv)
 
-    with harness.database():
+    from django.test.utils import override_settings
+
+    # Pictures go to a throwaway MEDIA_ROOT: where files go changes nothing a page costs.
+    with harness.database(), tempfile.TemporaryDirectory() as media, override_settings(MEDIA_ROOT=media):
         harness.load_content(args.stories)
+        if args.pictures:
+            add_pictures(args.pictures)
         measure(args)
+
+
+def add_pictures(count):
+    """The seed story with a lead picture, an image block and a ``count``-picture gallery, all from the library."""
+    import io
+
+    from django.core.files.base import ContentFile
+    from PIL import Image as Pillow
+    from PIL import ImageDraw
+
+    from articles.models import Article, Gallery, GalleryBlock, GalleryItem, Image, ImageBlock
+
+    def picture(n):
+        drawn = Pillow.new("RGB", (1600, 1067), (40 + n * 17 % 200, 90, 140))
+        ImageDraw.Draw(drawn).ellipse((900, 150, 1300, 550), fill=(240, 200, 90))
+        buffer = io.BytesIO()
+        drawn.save(buffer, format="JPEG", quality=85)
+        image = Image(alt=f"Picture {n} of the benchmark", credit="Newsroom")
+        image.file.save(f"benchmark-{n}.jpg", ContentFile(buffer.getvalue()), save=False)
+        image.save()  # its renditions are made here, as at upload
+        return image
+
+    story = Article.objects.get(slug=harness.SEED_SLUG)
+    story.lead_image = picture(0)
+    story.save()
+    ImageBlock.objects.create(parent=story, region="body", ordering=15, image=picture(1))
+    gallery = Gallery.objects.create(title="In pictures", slug="benchmark-gallery")
+    for n in range(count):
+        GalleryItem.objects.create(gallery=gallery, image=picture(n + 2), position=n)
+    GalleryBlock.objects.create(parent=story, region="body", ordering=25, widget=gallery)
 
 
 def measure(args):
@@ -134,6 +179,10 @@ def measure(args):
 
     harness.print_conditions("Story page against a bare view, in-process WSGI, interleaved in one run")
     print(f"  page body      {len(urls.BARE_BODY):,} bytes")
+    if args.pictures:
+        print(f"  pictures       lead, image block, gallery of {args.pictures} (library images, renditions made)")
+    else:
+        print("  pictures       none (the seed story as it ships; --pictures N adds a lead, a block and a gallery)")
     print(f"{measured} requests per target after {args.warmup} warm-up each, in {args.rounds} interleaved rounds:")
     floor = figures["bare view"][0]
     for name, _path, _overrides in targets:
