@@ -21,7 +21,7 @@ from django.urls import reverse
 from django.utils import timezone
 from taggit.models import Tag
 
-from articles.models import Article, Author, Embed, Profile, Section, SlugRedirect, Timeline
+from articles.models import Article, Author, Embed, Gallery, Profile, Section, SlugRedirect, Timeline
 from articles.signals import mark_content_changed
 from articles.weblinks import WebURLField, web_url
 from tests import factories
@@ -33,6 +33,7 @@ SLUG_FIELDS = [
     (Author, "slug"),
     (Timeline, "slug"),
     (Profile, "slug"),
+    (Gallery, "slug"),
     (SlugRedirect, "old_slug"),
 ]
 WEB_URL_FIELDS = [(Article, "canonical_url"), (Author, "website")]
@@ -61,6 +62,7 @@ def a_row(model):
         Author: factories.AuthorFactory,
         Timeline: factories.TimelineFactory,
         Profile: factories.ProfileFactory,
+        Gallery: factories.GalleryFactory,
         SlugRedirect: factories.SlugRedirectFactory,
     }[model]
     return factory()

@@ -21,15 +21,21 @@ INDEX = "articles_article_search_document"
 # Rich text without its markup: a tag becomes a space so words either side stay apart.
 STRIP_TAGS = r"regexp_replace({}, '<[^>]*>', ' ', 'g')"
 
-BODY_SQL = f"""
+PICTURES_SQL = """,
+        (SELECT string_agg(COALESCE(NULLIF(p.caption, ''), i.caption), ' ' ORDER BY p.ordering, p.id)
+           FROM articles_imageblock p JOIN articles_image i ON i.id = p.image_id WHERE p.parent_id = x.id)"""
+
+
+def body_sql(pictures=True):
+    """The body's text; ``pictures=False`` before migration 0014 made the image blocks' table."""
+    return f"""
     concat_ws(' ',
         (SELECT string_agg({STRIP_TAGS.format("r.text")}, ' ' ORDER BY r.ordering, r.id)
            FROM articles_richtext r WHERE r.parent_id = x.id),
         (SELECT string_agg(q.quote || ' ' || q.attribution, ' ' ORDER BY q.ordering, q.id)
-           FROM articles_pullquote q WHERE q.parent_id = x.id),
-        (SELECT string_agg(COALESCE(NULLIF(p.caption, ''), i.caption), ' ' ORDER BY p.ordering, p.id)
-           FROM articles_imageblock p JOIN articles_image i ON i.id = p.image_id WHERE p.parent_id = x.id))
+           FROM articles_pullquote q WHERE q.parent_id = x.id){PICTURES_SQL if pictures else ""})
 """
+
 
 # Tags and bylines (weight B, with the standfirst): a search for a writer's
 # name or a topic finds their stories.
@@ -41,14 +47,21 @@ EXTRA_SQL = """
            JOIN articles_author au ON au.id = b.author_id WHERE b.article_id = x.id))
 """
 
+
 # A story's document from its row ``x`` and the rows that hang on it.
-DOCUMENT_SQL = f"""
+def document_sql(pictures=True):
+    return f"""
        setweight(to_tsvector(%(config)s::regconfig, x.headline), 'A')
     || setweight(to_tsvector(%(config)s::regconfig, concat_ws(' ', x.standfirst, {EXTRA_SQL})), 'B')
-    || setweight(to_tsvector(%(config)s::regconfig, {BODY_SQL}), 'C')
+    || setweight(to_tsvector(%(config)s::regconfig, {body_sql(pictures)}), 'C')
 """
 
-INDEX_SQL = f"UPDATE articles_article AS x SET {COLUMN} = {DOCUMENT_SQL} WHERE x.id = ANY(%(pks)s::bigint[])"
+
+DOCUMENT_SQL = document_sql()
+
+
+def index_sql(pictures=True):
+    return f"UPDATE articles_article AS x SET {COLUMN} = {document_sql(pictures)} WHERE x.id = ANY(%(pks)s::bigint[])"
 
 
 def insert_indexed_sql(table, columns):
@@ -78,9 +91,9 @@ def drop_schema(schema_editor):
     schema_editor.execute(f"ALTER TABLE articles_article DROP COLUMN IF EXISTS {COLUMN}")
 
 
-def index_stories(pks, using):
+def index_stories(pks, using, pictures=True):
     with connections[using].cursor() as cursor:
-        cursor.execute(INDEX_SQL, {"config": search_config(), "pks": list(pks)})
+        cursor.execute(index_sql(pictures), {"config": search_config(), "pks": list(pks)})
         return cursor.rowcount
 
 
@@ -125,7 +138,7 @@ def rank_expression(text):
 HEADLINE_OPTIONS = 'StartSel=\x02, StopSel=\x03, MaxWords=35, MinWords=15, MaxFragments=2, FragmentDelimiter=" … "'
 
 HIGHLIGHT_SQL = f"""
-SELECT x.id, ts_headline(%(config)s::regconfig, translate({BODY_SQL}, E'\\x02\\x03', ''),
+SELECT x.id, ts_headline(%(config)s::regconfig, translate({body_sql()}, E'\\x02\\x03', ''),
        websearch_to_tsquery(%(config)s::regconfig, %(text)s), %(options)s)
   FROM unnest(%(pks)s::bigint[]) AS x(id)
 """

@@ -95,7 +95,7 @@ def fold(text):
     return " " + " ".join(WORD.findall(text.casefold())) + " "
 
 
-def index_stories(pks, using):
+def index_stories(pks, using, pictures=True):
     from articles.models import Article, Byline, ImageBlock, PullQuote, RichText, TaggedArticle
 
     indexed = 0
@@ -118,8 +118,9 @@ def index_stories(pks, using):
                 if pk in docs:
                     docs[pk][2].append(f"{quote} {attribution}")
             # A picture's caption is body text: this story's words, or the library's.
-            pictures = ImageBlock.objects.using(using).filter(parent__in=chunk).order_by("parent", "ordering", "pk")
-            for pk, caption, default in pictures.values_list("parent", "caption", "image__caption"):
+            # (Not before migration 0014, which makes the image blocks' table.)
+            blocks = ImageBlock.objects.using(using).filter(parent__in=chunk).order_by("parent", "ordering", "pk")
+            for pk, caption, default in blocks.values_list("parent", "caption", "image__caption") if pictures else ():
                 if pk in docs:
                     docs[pk][2].append(caption or default)
             tagged = TaggedArticle.objects.using(using).filter(content_object__in=chunk)
