@@ -113,7 +113,22 @@ def media_serving(site, html):
     )
 
 
-def lighthouse(url, keep=None):
+def lighthouse(url, keep=None, attempts=3):
+    """Lighthouse's JSON report of ``url``; a run that fails is run again, up to ``attempts`` in all.
+
+    On a loaded machine Lighthouse now and then loses its own trace (``NO_NAVSTART``)
+    and exits with an error: a failure of the measuring, not a measurement.
+    """
+    for attempt in range(1, attempts + 1):
+        try:
+            return lighthouse_run(url, keep)
+        except subprocess.CalledProcessError:
+            if attempt == attempts:
+                raise
+            print(f"lighthouse: the run of {url} failed (above); running it again", file=sys.stderr)
+
+
+def lighthouse_run(url, keep):
     with tempfile.TemporaryDirectory() as tmp:
         report_path = Path(tmp) / "report.json"
         subprocess.run(

@@ -3,6 +3,7 @@
 import collections
 import io
 import random
+import subprocess
 
 import pytest
 from django.core.files.storage import default_storage
@@ -132,3 +133,20 @@ def test_lighthouse_site_runs_as_production_with_its_own_files(tmp_path):
     assert env["BIND"] == "127.0.0.1:8123" and env["CACHE_URL"] == "locmem://"
     for name in ("DATABASE_URL", "MEDIA_ROOT", "STATIC_ROOT"):
         assert str(tmp_path) in env[name]
+
+
+def test_a_failed_lighthouse_run_is_run_again_but_not_forever(monkeypatch):
+    calls = []
+
+    def flaky(url, keep):
+        calls.append(url)
+        if len(calls) < 3:
+            raise subprocess.CalledProcessError(1, ["lighthouse"])
+        return {"ok": True}
+
+    monkeypatch.setattr(lighthouse, "lighthouse_run", flaky)
+    assert lighthouse.lighthouse("http://x/", attempts=3) == {"ok": True}
+    calls.clear()
+    with pytest.raises(subprocess.CalledProcessError):
+        lighthouse.lighthouse("http://x/", attempts=2)
+    assert len(calls) == 2
