@@ -68,7 +68,8 @@ ARCHIVE_URL ?= postgres://postgres@127.0.0.1:5432/newsroom_archive_1m
 bench-archive-build: $(STAMP)
 	$(PY) benchmarks/build_archive.py --database $(ARCHIVE_URL) $(BENCH_ARGS)
 
-# Lighthouse's mobile performance score of a running site's reader pages (benchmarks/lighthouse.py --help).
+# Lighthouse's mobile score of the reader pages with pictures: serves a throwaway site with pictured
+# stories (make serve, SERVE_MEDIA=1), measures, stops it (benchmarks/lighthouse.py --help).
 bench-lighthouse: $(STAMP)
 	$(PY) benchmarks/lighthouse.py $(BENCH_ARGS)
 

@@ -235,6 +235,22 @@ def test_cards_show_lazy_thumbnails_and_the_front_lead_a_large_one(client):
     assert 'width="1200" height="675"' in card
 
 
+def test_the_first_card_of_a_listing_is_fetched_first(client):
+    # On a phone the first card's picture is the largest paint of a topic, section
+    # or author page (Lighthouse's LCP element): lazy, it waited for layout.
+    tag = factories.TagFactory(name="Floods", slug="floods")
+    for hours in (1, 2):
+        story = factories.ArticleFactory(
+            lead_image=factories.ImageFactory(), published_at=timezone.now() - timedelta(hours=hours)
+        )
+        story.tags.add(tag)
+    html = client.get("/tag/floods/").content.decode()
+    first, second = re.findall(r'<img class="story-card__picture"[^>]+>', html)
+    assert 'fetchpriority="high"' in first and "loading" not in first
+    assert 'sizes="(min-width: 36rem) 22rem' in first  # a card's size, not the front lead's
+    assert 'loading="lazy"' in second and "fetchpriority" not in second
+
+
 def test_reporters_faces_sit_beside_the_byline(client):
     article = factories.ArticleFactory()
     jane = factories.AuthorFactory(name="Jane Hack", photo=factories.ImageFactory(alt="Jane Hack, portrait"))
