@@ -8,10 +8,11 @@ otherwise, the way the lead image does on the story.
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from articles.images.models import PictureUse
 from articles.models.blocks import ArticlePlugin
 
 
-class ImageBlock(ArticlePlugin):
+class ImageBlock(PictureUse, ArticlePlugin):
     image = models.ForeignKey(
         "articles.Image",
         verbose_name=_("image"),
@@ -20,10 +21,6 @@ class ImageBlock(ArticlePlugin):
         related_name="image_blocks",
         help_text=_("From the picture library: search, or upload a new one with +."),
     )
-    caption = models.CharField(
-        _("caption"), max_length=500, blank=True, help_text=_("The library's caption when empty.")
-    )
-    credit = models.CharField(_("credit"), max_length=200, blank=True, help_text=_("The library's credit when empty."))
     alt = models.CharField(
         _("description (alt text)"),
         max_length=300,
@@ -44,15 +41,8 @@ class ImageBlock(ArticlePlugin):
         # The renderer fetches every image block of a page in one query, pictures included.
         return cls.objects.select_related("image")
 
-    # The picture as this story shows it: its own words where it has them.
-
-    @property
-    def shown_caption(self):
-        return self.caption or self.image.caption
-
-    @property
-    def shown_credit(self):
-        return self.credit or self.image.credit
+    # The picture as this story shows it: its own words where it has them
+    # (shown_caption and shown_credit: PictureUse).
 
     @property
     def shown_alt(self):

@@ -106,6 +106,29 @@ class Image(models.Model):
         return "" if self.decorative else self.alt
 
 
+class PictureUse(models.Model):
+    """A library picture shown somewhere (a body block, a gallery) with its own words where it needs them.
+
+    Subclasses add ``image``, the foreign key to :class:`Image`.
+    """
+
+    caption = models.CharField(
+        _("caption"), max_length=500, blank=True, help_text=_("The library's caption when empty.")
+    )
+    credit = models.CharField(_("credit"), max_length=200, blank=True, help_text=_("The library's credit when empty."))
+
+    class Meta:
+        abstract = True
+
+    @property
+    def shown_caption(self):
+        return self.caption or self.image.caption
+
+    @property
+    def shown_credit(self):
+        return self.credit or self.image.credit
+
+
 def file_hash(file):
     digest = hashlib.sha256()
     file.seek(0)

@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy as _
 
 from articles import widgets
 from articles.admin_input import SafeInputAdminMixin
+from articles.images.models import PictureUse
 from articles.widgets.base import Widget, WidgetBlock
 
 
@@ -36,7 +37,7 @@ class GalleryItemManager(models.Manager):
         return self.get(gallery__slug=gallery_slug, image__file=image_file)
 
 
-class GalleryItem(models.Model):
+class GalleryItem(PictureUse):
     """One picture of a gallery, in its place, with this gallery's own words if it needs them."""
 
     gallery = models.ForeignKey(Gallery, verbose_name=_("gallery"), on_delete=models.CASCADE, related_name="items")
@@ -47,10 +48,6 @@ class GalleryItem(models.Model):
         on_delete=models.PROTECT,
         related_name="gallery_items",
     )
-    caption = models.CharField(
-        _("caption"), max_length=500, blank=True, help_text=_("The library's caption when empty.")
-    )
-    credit = models.CharField(_("credit"), max_length=200, blank=True, help_text=_("The library's credit when empty."))
     position = models.PositiveIntegerField(_("position"), default=0)
 
     objects = GalleryItemManager()
@@ -75,14 +72,6 @@ class GalleryItem(models.Model):
         return (*self.gallery.natural_key(), *self.image.natural_key())
 
     natural_key.dependencies = ["articles.gallery", "articles.image"]
-
-    @property
-    def shown_caption(self):
-        return self.caption or self.image.caption
-
-    @property
-    def shown_credit(self):
-        return self.credit or self.image.credit
 
 
 class GalleryBlock(WidgetBlock):
