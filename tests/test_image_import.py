@@ -211,6 +211,54 @@ def test_stories_share_one_library_image_per_picture(tmp_path, desk, media, clie
     assert stored_files(media) == files
 
 
+def test_pictures_in_the_body_become_image_blocks(tmp_path, desk, media, client):
+    from articles.models import ImageBlock, RichText
+
+    picture_file(tmp_path, "pictures/summit.jpg")
+    picture_file(tmp_path, "pictures/protest.jpg", color="white")
+    body = [
+        {"paragraph": "Delegations arrived."},
+        {"image": {"path": "pictures/summit.jpg", "alt": "Delegates at the summit"}, "caption": "Friday"},
+        {"paragraph": "Protests were expected."},
+        {"image": {"path": "pictures/protest.jpg", "alt": "A march"}, "credit": "AFP"},
+    ]
+    # The body's picture is the same library image as another story's lead.
+    lines = [story(1, body=body), story(2, lead_image="pictures/summit.jpg")]
+    output = run(write(tmp_path, lines))
+    assert "pictures: 2 added to the library" in output
+    article = Article.objects.get(slug="story-1")
+    blocks = sorted(
+        [*RichText.objects.filter(parent=article), *ImageBlock.objects.filter(parent=article)],
+        key=lambda block: block.ordering,
+    )
+    assert [type(block).__name__ for block in blocks] == ["RichText", "ImageBlock", "RichText", "ImageBlock"]
+    summit = Image.objects.get(alt="Delegates at the summit")
+    assert (blocks[1].image, blocks[1].caption, blocks[1].credit) == (summit, "Friday", "")
+    assert (blocks[3].image.alt, blocks[3].credit) == ("A march", "AFP")
+    assert Article.objects.get(slug="story-2").lead_image == summit
+    html = client.get(article.get_absolute_url()).content.decode()
+    assert summit.file.w400_webp in html and "Friday" in html
+
+
+@pytest.mark.parametrize(
+    ("item", "expected"),
+    [
+        ({"image": "missing.jpg"}, r"^line 1: body\[1\].image: no file '.*/missing.jpg'$"),
+        ({"image": "fine.jpg"}, r"^line 1: body\[1\].image.alt: fine.jpg is new to the library: describe it"),
+        ({"image": "fine.jpg", "caption": 3}, r"^line 1: body\[1\].caption: not a string$"),
+        ({"image": "fine.jpg", "link": "x"}, r"^line 1: body\[1\]: not \{\"paragraph\": text\}"),
+    ],
+)
+def test_a_bad_picture_in_the_body_stops_the_import(tmp_path, desk, media, item, expected):
+    picture_file(tmp_path, "fine.jpg")
+    path = write(tmp_path, [story(1, body=[{"paragraph": "First."}, item])])
+    before = snapshot()
+    with pytest.raises(CommandError, match=expected):
+        run(path)
+    assert snapshot() == before
+    assert stored_files(media) == []
+
+
 def test_pictures_in_the_library_are_used_as_they_are(tmp_path, desk, media):
     existing, _ = library.image_from_file(io.BytesIO(picture_bytes()), alt="Delegates at the summit")
     picture_file(tmp_path, "pictures/summit.jpg")

@@ -1,6 +1,7 @@
 """The picture files an import names: checked with the whole file, brought into the library once.
 
-A story's ``lead_image`` and a byline's ``photo`` name a file, by a path
+A story's ``lead_image``, a byline's ``photo`` and a body's ``{"image": …}``
+name a file, by a path
 relative to the import's picture folder (the import file's own folder
 unless ``--images`` says another) or an absolute one. While the file is
 checked (:meth:`Pictures.collect`, :meth:`Pictures.resolve`) every picture
@@ -26,6 +27,7 @@ from django.core.exceptions import ValidationError
 
 from articles.images import library
 from articles.importing.errors import ImportProblem
+from articles.importing.reading import ImageRef
 
 # Content hashes looked up in the library per query.
 _CHUNK = 500
@@ -58,6 +60,9 @@ class Pictures:
         """Note what ``story`` names (no file is read yet); problems come from :meth:`resolve`."""
         if story.lead_image is not None:
             self._note(story.line, "lead_image", story.lead_image)
+        for n, item in enumerate(story.body):
+            if isinstance(item, ImageRef):
+                self._note(story.line_of("body"), f"body[{n}].image", item.picture)
         for author, ref, field in story.photos:
             line = story.line_of(field)
             path = self._note(line, field, ref)

@@ -36,7 +36,7 @@ FIELDS = {
     "body",
 }
 _SLUG = re.compile(SLUG_PATTERN)
-_BODY_ITEM = 'not {"paragraph": text}, {"widget": slug} or {"embed": address}'
+_BODY_ITEM = 'not {"paragraph": text}, {"widget": slug}, {"embed": address} or {"image": picture file}'
 _ROLES = {role.value for role in Byline.Role}
 _STATUSES = {status.value for status in Article.Status}
 # Stories readers see or saw have a publication time; without one they would never be listed.
@@ -68,6 +68,15 @@ class EmbedRef:
     url: str
     title: str = ""
     caption: str = ""
+
+
+@dataclasses.dataclass
+class ImageRef:
+    """A picture placed in the body (an image block): its file, and this story's own caption and credit."""
+
+    picture: "PictureRef"
+    caption: str = ""
+    credit: str = ""
 
 
 @dataclasses.dataclass(frozen=True)
@@ -110,7 +119,7 @@ class StoryInput:
     # Photos given with a byline: [(author slug or name, PictureRef, field)].
     photos: list = dataclasses.field(default_factory=list)
     tags: list = dataclasses.field(default_factory=list)
-    body: list = dataclasses.field(default_factory=list)  # Paragraph | WidgetRef | EmbedRef
+    body: list = dataclasses.field(default_factory=list)  # Paragraph | WidgetRef | EmbedRef | ImageRef
     # Fields on another line than the story's first (the source text's byline): {"bylines": 3}.
     field_lines: dict = dataclasses.field(default_factory=dict)
 
@@ -325,6 +334,10 @@ def _body(line, value):
             embed = _embed(line, field, item)
             if embed is not None:
                 found.append(embed)
+        elif "image" in item and set(item) <= {"image", "caption", "credit"}:
+            image = _image(line, field, item)
+            if image is not None:
+                found.append(image)
         else:
             line.problem(field, _BODY_ITEM)
     return found
@@ -353,6 +366,23 @@ def _embed(line, field, item):
         else:
             texts[name] = value
     return EmbedRef(url=url, **texts)
+
+
+def _image(line, field, item):
+    """An image block: the picture as a lead image gives it, and this story's words for it."""
+    from articles.models import ImageBlock
+
+    ref = picture(line, f"{field}.image", item["image"])
+    texts = {}
+    for name in ("caption", "credit"):
+        value = item.get(name) or ""
+        if not isinstance(value, str):
+            line.problem(f"{field}.{name}", "not a string")
+        elif len(value) > _max_length(ImageBlock, name):
+            line.problem(f"{field}.{name}", f"longer than {_max_length(ImageBlock, name)} characters ({len(value)})")
+        else:
+            texts[name] = value
+    return None if ref is None else ImageRef(picture=ref, **texts)
 
 
 def read_jsonl(path):

@@ -16,7 +16,7 @@ from taggit.models import Tag
 
 from articles import widgets
 from articles.importing.errors import ImportProblem
-from articles.importing.reading import _SLUG, EmbedRef, Paragraph, WidgetRef
+from articles.importing.reading import _SLUG, EmbedRef, ImageRef, Paragraph, WidgetRef
 from articles.importing.writer import PreparedStory, paragraphs_html
 from articles.models import Author, Section
 
@@ -53,7 +53,9 @@ class References:
         for n, item in enumerate(story.body):
             if isinstance(item, WidgetRef) and not item.title:
                 self.widgets.setdefault((item.kind, item.slug), (story.line, f"body[{n}].widget"))
-        if self.pictures is not None and (story.lead_image is not None or story.photos):
+        if self.pictures is not None and (
+            story.lead_image is not None or story.photos or any(isinstance(item, ImageRef) for item in story.body)
+        ):
             self.pictures.collect(story)
 
     def resolve(self):
@@ -173,6 +175,9 @@ class References:
             elif isinstance(item, EmbedRef):
                 close_run()
                 blocks.append(("embed", item))
+            elif isinstance(item, ImageRef):
+                close_run()
+                blocks.append(("image", item))
             elif item.title:
                 placed = self.text_titles.get(item.title) if self.text_titles else None
                 if placed is None:
@@ -184,7 +189,7 @@ class References:
                 close_run()
                 blocks.append(self.widget_ids[(item.kind, item.slug)])
         close_run()
-        from articles.models import Embed, RichText
+        from articles.models import Embed, ImageBlock, RichText
 
         rows = []
         for n, block in enumerate(blocks, start=1):
@@ -194,6 +199,19 @@ class References:
                 embed = block[1]
                 rows.append(
                     (Embed, {"ordering": n * 10, "url": embed.url, "title": embed.title, "caption": embed.caption})
+                )
+            elif block[0] == "image":
+                image = block[1]
+                rows.append(
+                    (
+                        ImageBlock,
+                        {
+                            "ordering": n * 10,
+                            "image_id": self.pictures.image_id(image.picture),
+                            "caption": image.caption,
+                            "credit": image.credit,
+                        },
+                    )
                 )
             else:
                 kind, pk = block

@@ -31,7 +31,7 @@ import uuid
 from django.db import connections, models
 
 from articles import widgets
-from articles.models import Article, Byline, Embed, PullQuote, RichText, TaggedArticle
+from articles.models import Article, Byline, Embed, ImageBlock, PullQuote, RichText, TaggedArticle
 
 # Field classes whose Python values PostgreSQL takes as they are in COPY.
 _PLAIN = {
@@ -115,8 +115,8 @@ _MISSING = object()
 
 
 def block_models():
-    """Every body block model: text, pull quotes, embeds and each widget kind's placement."""
-    return [RichText, PullQuote, Embed, *(kind.block for kind in widgets.kinds())]
+    """Every body block model: text, pull quotes, embeds, pictures and each widget kind's placement."""
+    return [RichText, PullQuote, Embed, ImageBlock, *(kind.block for kind in widgets.kinds())]
 
 
 class StoryWriter:

@@ -13,7 +13,8 @@ One JSON object per line::
      "lead_image": {"path": "pictures/tillerson.jpg", "alt": "Rex Tillerson at a podium",
                     "caption": "…", "credit": "Reuters", "copyright": "…"}}
 
-Pictures (a story's ``lead_image``, a byline's ``"photo"``) are file paths,
+Pictures (a story's ``lead_image``, a byline's ``"photo"``, a body's
+``{"image": …, "caption": …, "credit": …}``) are file paths,
 or objects with the path and the words the library keeps with the picture
 (``"decorative": true`` instead of ``alt`` for one that adds nothing).
 Relative paths start from the import file's folder, or from ``--images``.
@@ -36,7 +37,8 @@ from articles.importing.run import BatchFailed, Import, ImportFailed, WorkerFail
 class Command(BaseCommand):
     help = (
         "Import stories from JSON Lines (one story per line) or one story in the source-text format. "
-        "Pictures (lead_image, a byline's photo) are file paths, relative to the file's folder or --images; "
+        "Pictures (lead_image, a byline's photo, a body's image) are file paths, "
+        "relative to the file's folder or --images; "
         "each is stored in the picture library once, found by its content."
     )
 
