@@ -181,3 +181,17 @@ def test_processes_sharing_the_cache_agree_when_a_deploy_began(settings, monkeyp
     assert fingerprint.deployed_at() == began
     settings.ARTICLES_DEPLOY_VERSION = "release-2"
     assert fingerprint.deployed_at() > later
+
+
+def test_another_page_cache_asks_the_cache_for_the_moment_but_does_not_hash_the_files_again(settings, monkeypatch):
+    """Switching the page cache (a setting change, as benchmarks and tests do) is no new deploy:
+    reading every template and catalog again cost each switch some 100 ms."""
+    version = fingerprint.deploy_version()
+    monkeypatch.setattr(fingerprint, "template_files_hash", lambda: pytest.fail("hashed the templates again"))
+    monkeypatch.setattr(fingerprint, "catalog_files_hash", lambda: pytest.fail("hashed the catalogs again"))
+    began = fingerprint.deployed_at()
+    settings.ARTICLES_PAGE_CACHE = None
+    assert fingerprint.deploy_version() == version
+    assert fingerprint.deployed_at() >= began  # worked out again: no cache to record it in
+    settings.ARTICLES_PAGE_CACHE = "default"
+    assert fingerprint.deploy_version() == version

@@ -202,8 +202,12 @@ def forget():
 @receiver(setting_changed)
 def _forget(*, setting, **kwargs):
     """Settings changed (tests): work the values out again if they cover that setting."""
-    if setting in _DEPLOY_DJANGO_SETTINGS or setting in ("ARTICLES_DEPLOY_VERSION", "ARTICLES_PAGE_CACHE", "CACHES"):
+    if setting in _DEPLOY_DJANGO_SETTINGS or setting == "ARTICLES_DEPLOY_VERSION":
         forget()
+    elif setting in ("ARTICLES_PAGE_CACHE", "CACHES"):
+        # Only the moment, which is recorded in that cache: the version is the
+        # same files' hash (some 100 ms of reading templates and catalogs).
+        deployed_at.cache_clear()
     elif setting in _SEEN_DJANGO_SETTINGS or setting.removeprefix("ARTICLES_") in SHOWN_SETTINGS:
         fingerprint.cache_clear()
 
