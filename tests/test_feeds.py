@@ -310,6 +310,26 @@ def test_listed_object_adds_its_own_feeds_without_queries(django_assert_num_quer
     assert links[3][0] == "application/atom+xml"
 
 
+def test_latest_feed_links_follow_the_language_and_the_mount(settings):
+    # The latest stories' links are worked out once per language and mount (every page has them).
+    from django.urls import set_script_prefix
+    from django.utils import translation
+
+    settings.ARTICLES_PUBLICATION_NAME = "The Daily Test"
+    english = alternate_links(render_feed_links())
+    with translation.override("de"):
+        german = alternate_links(render_feed_links())
+    try:
+        set_script_prefix("/news/")
+        mounted = alternate_links(render_feed_links())
+    finally:
+        set_script_prefix("/")
+    assert english[0][1] == "The Daily Test: latest stories (RSS)"
+    assert german[0][1] != english[0][1] and "The Daily Test" in german[0][1]
+    assert [href for _type, _title, href in mounted] == ["/news/feeds/rss/", "/news/feeds/atom/"]
+    assert alternate_links(render_feed_links()) == english
+
+
 def test_other_feed_object_is_ignored():
     assert len(alternate_links(render_feed_links(feed_object="not a feed owner"))) == 2
 
