@@ -356,16 +356,21 @@ def _embed(line, field, item):
     except ValidationError as exc:
         line.problem(f"{field}.embed", exc.messages[0])
         return None
+    return EmbedRef(url=url, **_texts(line, field, item, Embed, ("title", "caption")))
+
+
+def _texts(line, field, item, model, names):
+    """``{name: text}`` of a block's optional words (empty when absent), each checked against ``model``'s field."""
     texts = {}
-    for name in ("title", "caption"):
+    for name in names:
         value = item.get(name) or ""
         if not isinstance(value, str):
             line.problem(f"{field}.{name}", "not a string")
-        elif len(value) > _max_length(Embed, name):
-            line.problem(f"{field}.{name}", f"longer than {_max_length(Embed, name)} characters ({len(value)})")
+        elif len(value) > _max_length(model, name):
+            line.problem(f"{field}.{name}", f"longer than {_max_length(model, name)} characters ({len(value)})")
         else:
             texts[name] = value
-    return EmbedRef(url=url, **texts)
+    return texts
 
 
 def _image(line, field, item):
@@ -373,15 +378,7 @@ def _image(line, field, item):
     from articles.models import ImageBlock
 
     ref = picture(line, f"{field}.image", item["image"])
-    texts = {}
-    for name in ("caption", "credit"):
-        value = item.get(name) or ""
-        if not isinstance(value, str):
-            line.problem(f"{field}.{name}", "not a string")
-        elif len(value) > _max_length(ImageBlock, name):
-            line.problem(f"{field}.{name}", f"longer than {_max_length(ImageBlock, name)} characters ({len(value)})")
-        else:
-            texts[name] = value
+    texts = _texts(line, field, item, ImageBlock, ("caption", "credit"))
     return None if ref is None else ImageRef(picture=ref, **texts)
 
 
