@@ -19,6 +19,8 @@ import contextlib
 import io
 import os
 import platform
+import signal
+import subprocess
 import sys
 import tempfile
 from pathlib import Path
@@ -275,3 +277,17 @@ def print_conditions(title):
     print(title)
     for line in conditions():
         print(f"  {line}")
+
+
+def stop_group(process, grace=20):
+    """Stop a server started with ``start_new_session=True`` and everything it started (make, gunicorn, workers).
+
+    SIGTERM first, so it shuts down as in production; SIGKILL after ``grace`` seconds.
+    """
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(process.pid, signal.SIGTERM)
+    try:
+        process.wait(timeout=grace)
+    except subprocess.TimeoutExpired:
+        os.killpg(process.pid, signal.SIGKILL)
+        process.wait()

@@ -22,7 +22,6 @@ import http.client
 import os
 import re
 import shutil
-import signal
 import subprocess
 import sys
 import time
@@ -32,6 +31,7 @@ import dj_database_url
 import pytest
 
 from articles.delivery.page_cache import CLOCK_SKEW
+from benchmarks.harness import stop_group as stop
 from tests.servers import free_port, unavailable, wait_for
 from tests.test_project import production_environment
 
@@ -71,16 +71,6 @@ def start(command, env, log):
     return subprocess.Popen(
         command, cwd=ROOT, env=env, stdout=log.open("w"), stderr=subprocess.STDOUT, start_new_session=True
     )
-
-
-def stop(process):
-    with contextlib.suppress(ProcessLookupError):
-        os.killpg(process.pid, signal.SIGTERM)
-    try:
-        process.wait(timeout=20)
-    except subprocess.TimeoutExpired:
-        os.killpg(process.pid, signal.SIGKILL)
-        process.wait()
 
 
 @contextlib.contextmanager
