@@ -66,6 +66,35 @@ def page(chromium):
     context.close()
 
 
+def serve_media(page, live_server):
+    """Uploaded files for ``page``: the live server does not serve MEDIA_URL (only DEBUG's urls do)."""
+    from django.conf import settings
+
+    page.route(
+        f"{live_server.url}{settings.MEDIA_URL}**",
+        lambda route: route.fulfill(path=settings.MEDIA_ROOT / route.request.url.split(settings.MEDIA_URL, 1)[1]),
+    )
+
+
+@pytest.fixture
+def device_page(chromium, live_server):
+    """``device_page(width, scale, height=900)``: a page as a device of that size and pixel density sees it
+    (with uploads served); its context closes after the test."""
+    contexts = []
+
+    def open_page(width, scale=1, height=900):
+        context = chromium.new_context(viewport={"width": width, "height": height}, device_scale_factor=scale)
+        contexts.append(context)
+        page = context.new_page()
+        page.set_default_timeout(15_000)
+        serve_media(page, live_server)
+        return page
+
+    yield open_page
+    for context in contexts:
+        context.close()
+
+
 @pytest.fixture
 def artifacts():
     ARTIFACTS.mkdir(exist_ok=True)

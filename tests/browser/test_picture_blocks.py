@@ -6,7 +6,6 @@ Screenshots go to ``test-artifacts/picture-blocks-*.png``.
 import pytest
 
 from tests import factories
-from tests.browser.test_pictures import serve_media
 from tests.quality import axe_violations
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -52,52 +51,46 @@ def moved_on(page, before):
 
 
 @pytest.mark.parametrize(("width", "scale"), [(360, 2), (1280, 1)])
-def test_image_block_and_gallery(live_server, chromium, artifacts, story_with_pictures, width, scale):
-    context = chromium.new_context(viewport={"width": width, "height": 900}, device_scale_factor=scale)
-    try:
-        page = context.new_page()
-        page.set_default_timeout(15_000)
-        serve_media(page, live_server)
-        assert page.goto(live_server.url + story_with_pictures.get_absolute_url()).status == 200
-        figure = page.locator(".image-block")
-        assert figure.locator("figcaption").inner_text() == "The harbour JANE LENS"  # the credit is set in capitals
-        assert page.locator(".gallery figcaption").count() == 4
-        # Lazy pictures: bring each into view and wait for it.
-        figure.scroll_into_view_if_needed()
-        page.wait_for_function("document.querySelector('.image-block img').complete")
-        page.locator(".gallery").scroll_into_view_if_needed()
-        page.wait_for_function("document.querySelector('.gallery img').complete")
-        assert page.evaluate("document.querySelector('.image-block img').naturalWidth") > 0
-        # The page itself never scrolls sideways; only the gallery's row does.
-        scroll_width, inner_width = page.evaluate("[document.documentElement.scrollWidth, window.innerWidth]")
-        assert scroll_width <= inner_width
-        row_width, row_shown = page.evaluate(
-            "[document.querySelector('.gallery').scrollWidth, document.querySelector('.gallery').clientWidth]"
-        )
-        assert row_width > row_shown
-        page.evaluate("window.scrollTo(0, 0)")
-        page.screenshot(path=artifacts / f"picture-blocks-{width}.png", full_page=True)
-        assert not axe_violations(page)
+def test_image_block_and_gallery(live_server, device_page, artifacts, story_with_pictures, width, scale):
+    page = device_page(width, scale)
+    assert page.goto(live_server.url + story_with_pictures.get_absolute_url()).status == 200
+    figure = page.locator(".image-block")
+    assert figure.locator("figcaption").inner_text() == "The harbour JANE LENS"  # the credit is set in capitals
+    assert page.locator(".gallery figcaption").count() == 4
+    # Lazy pictures: bring each into view and wait for it.
+    figure.scroll_into_view_if_needed()
+    page.wait_for_function("document.querySelector('.image-block img').complete")
+    page.locator(".gallery").scroll_into_view_if_needed()
+    page.wait_for_function("document.querySelector('.gallery img').complete")
+    assert page.evaluate("document.querySelector('.image-block img').naturalWidth") > 0
+    # The page itself never scrolls sideways; only the gallery's row does.
+    scroll_width, inner_width = page.evaluate("[document.documentElement.scrollWidth, window.innerWidth]")
+    assert scroll_width <= inner_width
+    row_width, row_shown = page.evaluate(
+        "[document.querySelector('.gallery').scrollWidth, document.querySelector('.gallery').clientWidth]"
+    )
+    assert row_width > row_shown
+    page.evaluate("window.scrollTo(0, 0)")
+    page.screenshot(path=artifacts / f"picture-blocks-{width}.png", full_page=True)
+    assert not axe_violations(page)
 
-        # Keyboard: Tab reaches the gallery's row; the arrow keys move through it.
-        for _ in range(60):
-            page.keyboard.press("Tab")
-            if page.evaluate("document.activeElement.classList.contains('gallery')"):
-                break
-        else:
-            pytest.fail("Tab never reached the gallery")
-        label = page.evaluate("document.activeElement.getAttribute('aria-label')")
-        assert label.startswith("The summit in pictures: 4 pictures")
-        before = page.evaluate(SCROLL)
+    # Keyboard: Tab reaches the gallery's row; the arrow keys move through it.
+    for _ in range(60):
+        page.keyboard.press("Tab")
+        if page.evaluate("document.activeElement.classList.contains('gallery')"):
+            break
+    else:
+        pytest.fail("Tab never reached the gallery")
+    label = page.evaluate("document.activeElement.getAttribute('aria-label')")
+    assert label.startswith("The summit in pictures: 4 pictures")
+    before = page.evaluate(SCROLL)
+    page.keyboard.press("ArrowRight")
+    moved_on(page, before)
+    # Each press snaps to the next picture (scroll-snap): a few presses reach the last one.
+    for _ in range(12):
+        if last_in_view(page):
+            break
         page.keyboard.press("ArrowRight")
-        moved_on(page, before)
-        # Each press snaps to the next picture (scroll-snap): a few presses reach the last one.
-        for _ in range(12):
-            if last_in_view(page):
-                break
-            page.keyboard.press("ArrowRight")
-            page.wait_for_timeout(150)  # smooth scrolling settles
-        assert last_in_view(page)
-        page.locator(".gallery").screenshot(path=artifacts / f"picture-blocks-gallery-end-{width}.png")
-    finally:
-        context.close()
+        page.wait_for_timeout(150)  # smooth scrolling settles
+    assert last_in_view(page)
+    page.locator(".gallery").screenshot(path=artifacts / f"picture-blocks-gallery-end-{width}.png")

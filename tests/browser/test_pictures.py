@@ -9,13 +9,13 @@ second upload of a picture the library has is refused with a link to it.
 import io
 
 import pytest
-from django.conf import settings
 from django.core.files.uploadedfile import SimpleUploadedFile
 from PIL import Image as PillowImage
 from PIL import ImageDraw
 
 from articles.models import Image
 from tests import factories
+from tests.browser.conftest import serve_media
 from tests.quality import axe_violations, generated_story, reader_url
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -49,14 +49,6 @@ def pictured_story():
     return story
 
 
-def serve_media(page, live_server):
-    # The live server does not serve MEDIA_URL (only DEBUG's urls do).
-    page.route(
-        f"{live_server.url}{settings.MEDIA_URL}**",
-        lambda route: route.fulfill(path=settings.MEDIA_ROOT / route.request.url.split(settings.MEDIA_URL, 1)[1]),
-    )
-
-
 # naturalWidth of a srcset image is scaled by the density the browser chose;
 # the file's own width is that of the same URL loaded on its own.
 LEAD = """async () => {
@@ -75,36 +67,30 @@ FILE_WIDTHS = """() => Promise.all([...document.querySelectorAll(".story-card__p
 
 
 @pytest.mark.parametrize(("width", "scale"), [(360, 2), (1280, 1)])
-def test_story_and_front_page_pictures(live_server, chromium, artifacts, pictured_story, width, scale):
-    context = chromium.new_context(viewport={"width": width, "height": 800}, device_scale_factor=scale)
-    try:
-        page = context.new_page()
-        page.set_default_timeout(15_000)
-        serve_media(page, live_server)
-        assert page.goto(live_server.url + pictured_story.get_absolute_url()).status == 200
-        page.wait_for_function("document.querySelector('.story__lead img').complete")
-        source, natural_width, complete, shown_width = page.evaluate(LEAD)
-        assert complete and natural_width > 0
-        assert source.endswith(".webp"), source
-        # The issue's target: a phone at 360 px gets no file wider than 800 px.
-        assert natural_width <= (800 if width == 360 else 1600), (source, natural_width)
-        assert natural_width >= shown_width * scale * 0.9  # and not a blurry one
-        page.screenshot(path=artifacts / f"pictures-story-{width}.png", full_page=True)
-        assert not axe_violations(page)
+def test_story_and_front_page_pictures(live_server, device_page, artifacts, pictured_story, width, scale):
+    page = device_page(width, scale, height=800)
+    assert page.goto(live_server.url + pictured_story.get_absolute_url()).status == 200
+    page.wait_for_function("document.querySelector('.story__lead img').complete")
+    source, natural_width, complete, shown_width = page.evaluate(LEAD)
+    assert complete and natural_width > 0
+    assert source.endswith(".webp"), source
+    # The issue's target: a phone at 360 px gets no file wider than 800 px.
+    assert natural_width <= (800 if width == 360 else 1600), (source, natural_width)
+    assert natural_width >= shown_width * scale * 0.9  # and not a blurry one
+    page.screenshot(path=artifacts / f"pictures-story-{width}.png", full_page=True)
+    assert not axe_violations(page)
 
-        assert page.goto(live_server.url + reader_url("home")).status == 200
-        page.evaluate("window.scrollTo(0, document.body.scrollHeight)")  # the lazy cards load
-        page.wait_for_function("[...document.querySelectorAll('.story-card__picture')].every(i => i.complete)")
-        widths = page.evaluate(FILE_WIDTHS)
-        assert len(widths) == 4 and all(0 < w <= 1200 for w in widths), widths
-        if width == 360:
-            assert max(widths) <= 800, widths
-        page.screenshot(path=artifacts / f"pictures-home-{width}.png", full_page=True)
-        scroll_width, inner_width = page.evaluate("[document.documentElement.scrollWidth, window.innerWidth]")
-        assert scroll_width <= inner_width
-        assert not axe_violations(page)
-    finally:
-        context.close()
+    assert page.goto(live_server.url + reader_url("home")).status == 200
+    page.evaluate("window.scrollTo(0, document.body.scrollHeight)")  # the lazy cards load
+    page.wait_for_function("[...document.querySelectorAll('.story-card__picture')].every(i => i.complete)")
+    widths = page.evaluate(FILE_WIDTHS)
+    assert len(widths) == 4 and all(0 < w <= 1200 for w in widths), widths
+    if width == 360:
+        assert max(widths) <= 800, widths
+    page.screenshot(path=artifacts / f"pictures-home-{width}.png", full_page=True)
+    scroll_width, inner_width = page.evaluate("[document.documentElement.scrollWidth, window.innerWidth]")
+    assert scroll_width <= inner_width
+    assert not axe_violations(page)
 
 
 def test_focal_point_is_set_by_clicking_the_picture(live_server, watch, artifacts, django_user_model):
@@ -222,4 +208,49 @@ def test_an_editor_places_a_library_picture_with_a_new_image_block(live_server, 
     page.click("input[name=_save]")
     page.wait_for_selector(".messagelist .success")
     assert ImageBlock.objects.get(parent=story).image == harbour
+    assert watch.problems == []
+
+
+def test_a_picture_uploaded_through_the_choosers_popup_goes_into_a_new_image_block(
+    live_server, watch, artifacts, django_user_model, tmp_path
+):
+    """ "+" beside a new image block's chooser: the library's form in a popup, and the new picture chosen and shown."""
+    from articles.models import ImageBlock
+    from tests.browser.editing import add_block
+    from tests.browser.test_content_security_policy import PASSWORD, sign_in
+
+    django_user_model.objects.create_superuser("upload-desk", "ud@example.com", PASSWORD)
+    photo = tmp_path / "crowd.jpg"
+    PillowImage.new("RGB", (640, 480), (150, 90, 60)).save(photo, format="JPEG")
+    story = factories.ArticleFactory(headline="Crowds gather in the square")
+    factories.RichTextFactory(parent=story, ordering=10)
+    page = watch.new_page()
+    serve_media(page, live_server)
+    path = f"/admin/articles/article/{story.pk}/change/"
+    sign_in(page, live_server.url, "upload-desk", path)
+    page.wait_for_url(f"**{path}")
+    add_block(page, "image")
+    select_id = page.locator(".inline-related:not(.empty-form) select.image-chooser").last.get_attribute("id")
+
+    with page.expect_popup() as opened:
+        page.click(f"#add_{select_id}")
+    popup = opened.value
+    serve_media(popup, live_server)
+    popup.wait_for_load_state()
+    popup.set_input_files("#id_file", str(photo))
+    popup.fill("#id_alt", "A crowd in the square")
+    popup.screenshot(path=artifacts / "pictures-admin-upload-popup.png", full_page=True)
+    popup.click("input[name=_save]")
+    popup.wait_for_event("close")
+
+    picture = Image.objects.get(alt="A crowd in the square")
+    page.wait_for_function(
+        "([id, src]) => document.getElementById(id + '_preview')?.querySelector('img')?.getAttribute('src') === src",
+        arg=[select_id, picture.file.preview],
+    )
+    assert page.locator(f"#{select_id}").input_value() == str(picture.pk)
+    page.screenshot(path=artifacts / "pictures-admin-uploaded-in-block.png", full_page=True)
+    page.click("input[name=_save]")
+    page.wait_for_selector(".messagelist .success")
+    assert ImageBlock.objects.get(parent=story).image == picture
     assert watch.problems == []
