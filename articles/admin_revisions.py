@@ -20,7 +20,7 @@ from django.contrib import admin, messages
 from django.contrib.admin.utils import flatten_fieldsets, quote, unquote
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import models, transaction
-from django.http import Http404
+from django.http import Http404, HttpResponseNotAllowed
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
@@ -129,6 +129,9 @@ class RevisionAdminMixin(VersionAdmin):
 
     def compare_view(self, request, object_id):
         """Two revisions of a story side by side: ``?from=<version id>&to=<version id>``, newest two by default."""
+        if request.method not in ("GET", "HEAD"):
+            # Looking changes nothing; restoring is the revert form's POST.
+            return HttpResponseNotAllowed(["GET", "HEAD"])
         pk = unquote(object_id)
         article = get_object_or_404(self.model._default_manager, pk=pk)
         if not self.has_change_permission(request, article):
