@@ -59,6 +59,10 @@ def test_editor_compares_two_revisions_and_restores_the_older(live_server, watch
     page.screenshot(path=artifacts / "admin-compare-revisions.png")
     assert axe_violations(page) == []
     page.screenshot(path=artifacts / "admin-compare-revisions-full.png", full_page=True)
+    page.emulate_media(color_scheme="dark")
+    page.screenshot(path=artifacts / "admin-compare-revisions-dark.png")
+    assert axe_violations(page) == []
+    page.emulate_media(color_scheme="light")
 
     # Restore the older side: the existing restore form, then a save.
     page.locator(".compare-side--older").get_by_text("Restore this revision").click()
