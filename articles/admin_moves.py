@@ -61,6 +61,7 @@ class BodyEditorAdminMixin:
             js=[
                 JSON(move_messages(), id="block-moves-messages"),
                 "articles/admin/block-moves.js",
+                "articles/admin/whole-paragraphs.js",
             ],
         )
         return response

@@ -159,3 +159,82 @@ def test_bylines_reorder_by_handle_and_keyboard_unsaved_rows_too(live_server, wa
         "Reuters",
     ]
     assert watch.problems == []
+
+
+def caret_at(page, position):
+    """Wait until the rich-text editor has taken the caret to ``position``.
+
+    Positions count ProseMirror's way: 1 is the start of the first paragraph's
+    text, and a paragraph's end and the next one's start are 2 apart.
+
+    Arrow keys and Home/End move the browser's caret; ProseMirror reads it on
+    the next ``selectionchange``. A key it handles itself (Enter, paste) sent
+    before that would act on the caret's old place.
+    """
+    page.wait_for_function(
+        "position => document.querySelector('.order-machine .ProseMirror[contenteditable=true]')"
+        ".editor.state.selection.from === position",
+        arg=position,
+    )
+
+
+def words_of(html):
+    return re.sub(r"<[^>]+>", " ", html).split()
+
+
+def test_paragraphs_split_join_and_cut_paste_keep_every_word(live_server, watch, django_user_model):
+    article = factories.ArticleFactory(headline="Paragraphs that move")
+    block = factories.RichTextFactory(
+        parent=article,
+        text="<p>Alpha one two three.</p><p>Bravo four five six.</p><p>Charlie seven eight nine.</p>",
+        ordering=10,
+    )
+    page = watch.new_page()
+    page.context.grant_permissions(["clipboard-read", "clipboard-write"])
+    sign_in(page, live_server, django_user_model, article)
+    editor = page.locator(".order-machine .inline-related:not(.empty-form) .ProseMirror[contenteditable=true]")
+    paragraphs = editor.locator(":scope > p")
+
+    # Split "Alpha one two three." after "Alpha one", then join it again.
+    paragraphs.nth(0).click()
+    page.keyboard.press("Home")
+    for _ in range(len("Alpha one")):
+        page.keyboard.press("ArrowRight")
+    caret_at(page, 1 + len("Alpha one"))
+    page.keyboard.press("Enter")
+    expect(paragraphs).to_have_count(4)
+    expect(paragraphs.nth(0)).to_have_text("Alpha one")
+    expect(paragraphs.nth(1)).to_have_text(" two three.")
+    page.keyboard.press("Home")
+    caret_at(page, 1 + len("Alpha one") + 2)  # past the first paragraph's end and the second's start
+    page.keyboard.press("Backspace")
+    expect(paragraphs).to_have_count(3)
+    expect(paragraphs.nth(0)).to_have_text("Alpha one two three.")
+
+    # A paragraph selected with a triple click, cut, and pasted at the start
+    # of another: it goes before that one, as a paragraph of its own (it
+    # used to run into it: "Bravo four five six.Alpha one two three.").
+    paragraphs.nth(1).click(click_count=3)
+    page.keyboard.press("Control+x")
+    expect(paragraphs).to_have_count(2)  # no empty paragraph left behind
+    paragraphs.nth(0).click()
+    page.keyboard.press("Home")
+    caret_at(page, 1)
+    page.keyboard.press("Control+v")
+    expect(paragraphs).to_have_text(["Bravo four five six.", "Alpha one two three.", "Charlie seven eight nine."])
+
+    # And one pasted at the end of another goes after it.
+    paragraphs.nth(1).click(click_count=3)
+    page.keyboard.press("Control+x")
+    paragraphs.nth(1).click()
+    page.keyboard.press("End")
+    caret_at(page, 1 + len("Bravo four five six.") + 2 + len("Charlie seven eight nine."))
+    page.keyboard.press("Control+v")
+    expect(paragraphs).to_have_text(["Bravo four five six.", "Charlie seven eight nine.", "Alpha one two three."])
+
+    page.click("input[name=_continue]")
+    page.wait_for_selector(".messagelist .success")
+    block.refresh_from_db()
+    assert " ".join(words_of(block.text)) == "Bravo four five six. Charlie seven eight nine. Alpha one two three."
+    assert block.text.count("<p>") == 3
+    assert watch.problems == []
