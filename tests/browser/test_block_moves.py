@@ -12,7 +12,7 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from articles.models import PullQuote, RichText
+from articles.models import PullQuote, RichText, TimelineBlock
 from tests import factories
 from tests.browser.editing import choose
 
@@ -31,11 +31,17 @@ def sign_in(page, live_server, django_user_model, article):
 
 
 def body_in_order(article):
-    blocks = [*article.articles_richtext_set.all(), *article.articles_pullquote_set.all()]
-    return [
-        block.text if isinstance(block, RichText) else f"quote: {block.quote}"
-        for block in sorted(blocks, key=lambda block: block.ordering)
-    ]
+    blocks = [*RichText.objects.filter(parent=article), *PullQuote.objects.filter(parent=article)]
+    blocks += TimelineBlock.objects.filter(parent=article).select_related("widget")
+
+    def describe(block):
+        if isinstance(block, RichText):
+            return block.text
+        if isinstance(block, PullQuote):
+            return f"quote: {block.quote}"
+        return f"timeline: {block.widget.title}"
+
+    return [describe(block) for block in sorted(blocks, key=lambda block: block.ordering)]
 
 
 def focused_label(page):
@@ -57,22 +63,24 @@ def test_blocks_move_duplicate_and_delete_by_keyboard(live_server, watch, artifa
     factories.RichTextFactory(parent=article, text="<p>Bravo paragraph.</p>", ordering=20)
     factories.PullQuoteFactory(parent=article, quote="Charlie said so.", attribution="Charlie", ordering=30)
     factories.RichTextFactory(parent=article, text="<p>Delta <strong>bold</strong> paragraph.</p>", ordering=40)
+    timeline = factories.TimelineFactory(title="Syria war timeline")
+    factories.TimelineBlockFactory(parent=article, widget=timeline, ordering=50)
     page = watch.new_page()
     page.set_viewport_size({"width": 1440, "height": 900})
     sign_in(page, live_server, django_user_model, article)
     page.screenshot(path=artifacts / "block-moves-form-top.png")
 
     headers = page.locator(".order-machine .inline-related:not(.empty-form) > h3")
-    expect(headers).to_have_count(4)
+    expect(headers).to_have_count(5)
     live = page.locator(".block-moves-status")
 
     # Pull quote up twice: it becomes the first block; focus stays on its button.
     page.locator("#id_headline").focus()
     tab_to(page, "Move 'Pull quote' up")
     page.keyboard.press("Enter")
-    expect(live).to_have_text(re.compile("position 2 of 4"))
+    expect(live).to_have_text(re.compile("position 2 of 5"))
     page.keyboard.press("Enter")
-    expect(live).to_have_text(re.compile("position 1 of 4"))
+    expect(live).to_have_text(re.compile("position 1 of 5"))
     assert focused_label(page) == "Move 'Pull quote' up"
     page.keyboard.press("Enter")  # already first: said so, nothing moves
     expect(live).to_have_text(re.compile("already first"))
@@ -81,7 +89,7 @@ def test_blocks_move_duplicate_and_delete_by_keyboard(live_server, watch, artifa
     page.locator("#id_headline").focus()
     tab_to(page, "Move 'Text' down")  # the first text block in the document: Alpha
     page.keyboard.press("Space")
-    expect(live).to_have_text(re.compile("position 3 of 4"))
+    expect(live).to_have_text(re.compile("position 3 of 5"))
     page.keyboard.press("Tab")
     assert focused_label(page) == "Duplicate 'Text'"
     page.keyboard.press("Enter")
@@ -97,6 +105,20 @@ def test_blocks_move_duplicate_and_delete_by_keyboard(live_server, watch, artifa
     expect(delta).not_to_have_class(re.compile("for-deletion"))
     page.keyboard.press("Enter")
     expect(delta).to_have_class(re.compile("for-deletion"))
+
+    # The timeline duplicated (its chosen widget goes with it); a copy never
+    # saved is removed at once by its delete button.
+    timeline_block = page.locator(".order-machine .inline-related", has_text="Syria war timeline").first
+    timeline_block.locator(".block-moves-duplicate").focus()
+    page.keyboard.press("Enter")
+    expect(page.locator(".order-machine .select2-selection", has_text="Syria war timeline")).to_have_count(2)
+    page.keyboard.press("Enter")  # the focus is on the copy's duplicate button: a third one
+    expect(page.locator(".order-machine .select2-selection", has_text="Syria war timeline")).to_have_count(3)
+    page.keyboard.press("Tab")
+    assert focused_label(page) == "Delete 'Timeline'"
+    page.keyboard.press("Enter")
+    expect(live).to_have_text(re.compile("removed"))
+    expect(page.locator(".order-machine .select2-selection", has_text="Syria war timeline")).to_have_count(2)
     page.screenshot(path=artifacts / "block-moves-after-moves.png", full_page=True)
 
     page.click("input[name=_continue]")
@@ -106,6 +128,8 @@ def test_blocks_move_duplicate_and_delete_by_keyboard(live_server, watch, artifa
         "<p>Bravo paragraph.</p>",
         "<p>Alpha paragraph.</p>",
         "<p>Alpha paragraph.</p>",
+        "timeline: Syria war timeline",
+        "timeline: Syria war timeline",
     ]
     assert PullQuote.objects.filter(parent=article).count() == 1
     assert watch.problems == []
@@ -141,6 +165,13 @@ def test_bylines_reorder_by_handle_and_keyboard_unsaved_rows_too(live_server, wa
     page.mouse.move(target["x"] + 40, target["y"] + 2, steps=2)
     page.mouse.up()
     expect(rows.nth(0)).to_contain_text("Jane Reporter")
+
+    # An added row removed again: Django renumbers the forms by their place
+    # on the page, which now has an unsaved row above the saved one.
+    page.click("#bylines-group .add-row a")
+    expect(rows).to_have_count(4)
+    rows.nth(3).locator(".inline-deletelink").click()
+    expect(rows).to_have_count(3)
 
     # Our Foreign Staff moved up once by keyboard: between Jane and Reuters.
     rows.nth(2).locator(".byline-moves-up").focus()
