@@ -130,12 +130,12 @@
     function setText(textarea, text) {
         textarea.value = text;
         const editor = editors.get(textarea);
+        // Not an undoable step: the copy's first state is its words.
+        const fill = (target) => target.chain().setMeta('addToHistory', false).setContent(text).run();
         if (editor) {
-            editor.commands.setContent(text);
+            fill(editor);
         } else {
-            textarea.addEventListener('prose-editor:ready', (event) => {
-                event.detail.editor.commands.setContent(text);
-            }, {once: true});
+            textarea.addEventListener('prose-editor:ready', (event) => fill(event.detail.editor), {once: true});
         }
     }
 
