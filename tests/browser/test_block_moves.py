@@ -15,6 +15,7 @@ from playwright.sync_api import expect
 from articles.models import PullQuote, RichText, TimelineBlock
 from tests import factories
 from tests.browser.editing import choose
+from tests.quality import axe_violations
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -42,6 +43,11 @@ def body_in_order(article):
         return f"timeline: {block.widget.title}"
 
     return [describe(block) for block in sorted(blocks, key=lambda block: block.ordering)]
+
+
+def axe_violations_of_the_moves(page):
+    """axe-core's findings on what this feature adds (the admin's own are not ours to fix here)."""
+    return [line for line in axe_violations(page) if re.search(r"block-moves|byline-moves|story-form-group", line)]
 
 
 def focused_label(page):
@@ -72,6 +78,7 @@ def test_blocks_move_duplicate_and_delete_by_keyboard(live_server, watch, artifa
 
     headers = page.locator(".order-machine .inline-related:not(.empty-form) > h3")
     expect(headers).to_have_count(5)
+    assert axe_violations_of_the_moves(page) == []
     live = page.locator(".block-moves-status")
 
     # Pull quote up twice: it becomes the first block; focus stays on its button.
@@ -153,6 +160,7 @@ def test_bylines_reorder_by_handle_and_keyboard_unsaved_rows_too(live_server, wa
     # Every row has a visible handle, the two unsaved ones too.
     for index in range(3):
         expect(rows.nth(index).locator(".byline-handle")).to_be_visible()
+    assert axe_violations_of_the_moves(page) == []
 
     # Jane (unsaved) dragged by her handle above Reuters (saved).
     handle = rows.nth(1).locator(".byline-handle")

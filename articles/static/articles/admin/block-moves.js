@@ -22,7 +22,8 @@
 // Each move is announced in a live region and keeps the focus on the
 // button pressed, so that pressing it again keeps moving the same item.
 {
-    const REMOVE_FIELDS = /-(id|parent|region|ordering|DELETE|article|position)$/;
+    // A copy is a new block: its own id and place, and not marked for deletion.
+    const NOT_COPIED = /-(id|parent|region|ordering|DELETE|article|position)$/;
 
     // The JSON data block comes before this script (articles.admin_moves).
     const data = document.getElementById('block-moves-messages');
@@ -143,7 +144,7 @@
         const sourcePrefix = source.id;
         const copyPrefix = copy.id;
         for (const field of source.querySelectorAll('input, select, textarea')) {
-            if (!field.name || !field.name.startsWith(`${sourcePrefix}-`) || REMOVE_FIELDS.test(field.name)) {
+            if (!field.name || !field.name.startsWith(`${sourcePrefix}-`) || NOT_COPIED.test(field.name)) {
                 continue;
             }
             const target = copy.querySelector(`[name="${copyPrefix}-${field.name.slice(sourcePrefix.length + 1)}"]`);
