@@ -479,8 +479,9 @@
                 labelByline(row);
             }
         });
-        // adminsortable2's own drag (saved rows) numbers saved rows only.
-        body.addEventListener('end', () => numberBylines(body));
+        // adminsortable2's own drag (by a saved row's label) numbers saved
+        // rows only, in its onEnd, which runs after this event: number after it.
+        body.addEventListener('end', () => queueMicrotask(() => numberBylines(body)));
         const form = fieldset.closest('form');
         if (form) {
             form.addEventListener('submit', () => numberBylines(body));
