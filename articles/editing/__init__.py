@@ -1,1 +1,1 @@
-"""What editors use while writing a story: comparing revisions and other aids of the admin."""
+"""What editors use while writing a story in the admin: its layout and moves, comparing revisions, and other aids."""
