@@ -1,0 +1,1 @@
+"""What editors and reporters use while working on a story: one module per capability."""
