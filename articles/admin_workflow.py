@@ -1,8 +1,9 @@
 """The change form's workflow buttons and the review queue, for the article admin.
 
 The buttons (Save draft, Submit for review, Publish now, Schedule,
-Unpublish) replace moving a story by its status dropdown. Each one POSTs
-``_workflow=<action>``; the form refuses an action ``articles.workflow``
+Unpublish) replace moving a story by its status dropdown. "Save draft" is
+Django's own Save (it keeps the status); each other one POSTs
+``_workflow=<action>``, and the form refuses an action ``articles.workflow``
 does not allow this user on this story now, so a forged button saves
 nothing. The move itself is made by the workflow functions, inside the
 admin's save, so the stale-save refusal (``articles.locking``) and the
@@ -218,7 +219,7 @@ class WorkflowAdminMixin:
                     "workflow_notes_field": form[NOTES_FIELD] if NOTES_FIELD in form.fields else None,
                     "workflow_note_field": form["workflow_note"],
                     "workflow_publish_at_field": form["workflow_publish_at"],
-                    # The buttons save; Django's own Save buttons would be a second way that names no move.
+                    # "Save draft" is drawn with the buttons; "Save and add another" is no step of a story.
                     "show_save": False,
                     "show_save_and_add_another": False,
                 }
@@ -284,19 +285,11 @@ class WorkflowAdminMixin:
         self._comment(request, entry)
         return entry
 
-    def _stays_on_page(self, request):
-        # "Save draft" keeps the editor on the story, as Wagtail's does.
-        if request.POST.get(ACTION_FIELD) == workflow.SAVE and "_continue" not in request.POST:
-            request.POST = request.POST.copy()
-            request.POST["_continue"] = "1"
-
     def response_add(self, request, obj, post_url_continue=None):
-        self._stays_on_page(request)
         self._report(request)
         return super().response_add(request, obj, post_url_continue)
 
     def response_change(self, request, obj):
-        self._stays_on_page(request)
         self._report(request)
         return super().response_change(request, obj)
 
