@@ -187,6 +187,11 @@ class WorkflowAdminMixin:
     def media(self):
         return super().media + forms.Media(css={"all": ["articles/admin/workflow.css"]})
 
+    def formfield_for_dbfield(self, db_field, request, **kwargs):
+        if db_field.name == NOTES_FIELD:
+            kwargs["widget"] = forms.Textarea(attrs={"rows": 4, "cols": 80})
+        return super().formfield_for_dbfield(db_field, request, **kwargs)
+
     def _restoring(self, request, obj):
         restore = getattr(self, "_restore", None)
         return restore is not None and restore(request, obj) is not None
@@ -216,6 +221,7 @@ class WorkflowAdminMixin:
                     "workflow_actions": actions,
                     "workflow_buttons": [{"action": a, "label": _button_label(a, obj)} for a in actions],
                     "workflow_status": where_it_stands(obj),
+                    "workflow_review_note": obj.review_note if obj and obj.status == Article.Status.REVIEW else "",
                     "workflow_notes_field": form[NOTES_FIELD] if NOTES_FIELD in form.fields else None,
                     "workflow_note_field": form["workflow_note"],
                     "workflow_publish_at_field": form["workflow_publish_at"],
