@@ -287,7 +287,8 @@ if _email_url.scheme:
     EMAIL_HOST_USER = unquote(_email_url.username or "")
     EMAIL_HOST_PASSWORD = unquote(_email_url.password or "")
     EMAIL_USE_SSL = _email_url.scheme == "smtps"
-    EMAIL_USE_TLS = not EMAIL_USE_SSL and bool(EMAIL_HOST_USER)
+    # smtp:// on the submission port upgrades with STARTTLS unless told otherwise.
+    EMAIL_USE_TLS = not EMAIL_USE_SSL and env_bool("EMAIL_USE_TLS", default=EMAIL_PORT == 587)
 elif os.environ.get("EMAIL_HOST"):
     EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
     EMAIL_HOST = os.environ["EMAIL_HOST"]

@@ -562,3 +562,45 @@ def test_editorial_notes_are_not_in_previews(noted_story, editor_client):
     shared = Client().get(shared_preview_url(noted_story)).content.decode()
     assert "Council approves budget" in shared
     assert "Zanzibarquokka" not in shared
+
+
+# --- the demo's mail settings ------------------------------------------------------------
+
+
+def demo_mail_settings(**environment):
+    import json
+    import os
+    import subprocess
+    import sys
+
+    env = {k: v for k, v in os.environ.items() if not k.startswith("EMAIL_")}
+    env.update({"DEBUG": "1", "DJANGO_SETTINGS_MODULE": "newsroom.settings", **environment})
+    names = ["EMAIL_BACKEND", "EMAIL_HOST", "EMAIL_PORT", "EMAIL_HOST_USER", "EMAIL_HOST_PASSWORD"]
+    names += ["EMAIL_USE_TLS", "EMAIL_USE_SSL"]
+    code = (
+        "import json; from django.conf import settings; "
+        f"print(json.dumps({{n: getattr(settings, n) for n in {names!r}}}))"
+    )
+    result = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True)
+    return json.loads(result.stdout.strip().splitlines()[-1])
+
+
+def test_the_demo_prints_mail_unless_a_server_is_named():
+    assert demo_mail_settings()["EMAIL_BACKEND"] == "django.core.mail.backends.console.EmailBackend"
+    smtp = demo_mail_settings(EMAIL_URL="smtp://desk%40example.com:s3cret@mail.example.com:587")
+    assert smtp["EMAIL_BACKEND"] == "django.core.mail.backends.smtp.EmailBackend"
+    assert (smtp["EMAIL_HOST"], smtp["EMAIL_PORT"], smtp["EMAIL_HOST_USER"], smtp["EMAIL_HOST_PASSWORD"]) == (
+        "mail.example.com",
+        587,
+        "desk@example.com",
+        "s3cret",
+    )
+    assert (smtp["EMAIL_USE_TLS"], smtp["EMAIL_USE_SSL"]) == (True, False)
+    smtps = demo_mail_settings(EMAIL_URL="smtps://mail.example.com")
+    assert (smtps["EMAIL_PORT"], smtps["EMAIL_USE_TLS"], smtps["EMAIL_USE_SSL"]) == (465, False, True)
+    host = demo_mail_settings(EMAIL_HOST="relay.internal", EMAIL_PORT="2525")
+    assert (host["EMAIL_BACKEND"], host["EMAIL_HOST"], host["EMAIL_PORT"]) == (
+        "django.core.mail.backends.smtp.EmailBackend",
+        "relay.internal",
+        2525,
+    )
