@@ -14,6 +14,7 @@ Put :class:`WorkflowAdminMixin` before ``StaleSaveAdminMixin`` and
 ``RevisionAdminMixin`` in the article admin's bases.
 """
 
+import copy
 import functools
 
 from django import forms
@@ -34,6 +35,7 @@ from articles.locking import user_display_name
 from articles.models import Article
 
 ACTION_FIELD = "_workflow"
+PUBLICATION = ("status", "published_at")
 NOTES_FIELD = "editorial_notes"
 QUEUE_PARAMETER = "queue"
 QUEUE_VALUE = "review"
@@ -213,9 +215,15 @@ class WorkflowAdminMixin:
         return type(form.__name__, (WorkflowForm, form), {"user": request.user})
 
     def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
+        form = context["adminform"].form
+        if obj is not None and form.is_bound:
+            # A refused POST left what it posted on ``obj``; the buttons are for the story as stored.
+            obj = copy.copy(obj)
+            for name in PUBLICATION:
+                if name in form.initial:
+                    setattr(obj, name, form.initial[name])
         actions = [] if context.get("revert") else workflow.available_actions(request.user, obj)
         if actions and (self.has_change_permission(request, obj) if obj else self.has_add_permission(request)):
-            form = context["adminform"].form
             context.update(
                 {
                     "workflow_actions": actions,

@@ -604,3 +604,14 @@ def test_the_demo_prints_mail_unless_a_server_is_named():
         "relay.internal",
         2525,
     )
+
+
+def test_after_a_refused_save_the_buttons_are_for_the_story_as_stored(users):
+    article = story("published")
+    client = client_for(users["editor"])
+    url, data = form_for(client, article)
+    data.update({"status": "draft", "headline": "", "_save": "Save"})  # no headline: refused
+    response = client.post(url, data)
+    assert response.status_code == 200
+    assert offered_buttons(response.content.decode()) == ["save", "unpublish"]
+    assert "Published " in response.content.decode()
