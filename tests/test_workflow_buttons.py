@@ -615,3 +615,21 @@ def test_after_a_refused_save_the_buttons_are_for_the_story_as_stored(users):
     assert response.status_code == 200
     assert offered_buttons(response.content.decode()) == ["save", "unpublish"]
     assert "Published " in response.content.decode()
+
+
+def test_staff_without_article_permissions_cannot_press_buttons_or_see_the_queue():
+    outsider = factories.UserFactory(username="sports-desk", is_staff=True)
+    client = client_for(outsider)
+    article = story("review")
+    response = client.post(change_url(article), {"headline": "Taken over", "_workflow": "publish"})
+    assert response.status_code == 403
+    assert client.get(CHANGELIST, {"queue": "review"}).status_code == 403
+    saved = Article.objects.get(pk=article.pk)
+    assert (saved.status, saved.headline, saved.updated_at) == ("review", article.headline, article.updated_at)
+    assert not mail.outbox
+
+
+def test_anonymous_users_get_no_queue():
+    response = Client().get(CHANGELIST, {"queue": "review"})
+    assert response.status_code == 302
+    assert "/login/" in response["Location"]
