@@ -1,1 +1,1 @@
-"""What editors and reporters use while working on a story: one module per capability."""
+"""What editors and reporters use on a story: comparing revisions, the review hand-over, other admin aids."""
