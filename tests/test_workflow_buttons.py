@@ -300,6 +300,9 @@ def test_the_restore_form_shows_no_workflow_buttons(users):
     html = client.get(reverse("admin:articles_article_revision", args=[article.pk, version.pk])).content.decode()
     assert 'name="_workflow"' not in html
     assert 'name="workflow_note"' not in html
+    # the revision brings its notes back itself: shown, not posted
+    assert 'name="editorial_notes"' not in html
+    assert '<p class="workflow-notes">Check the budget figure</p>' in html
 
 
 # --- submitting for review -------------------------------------------------------------
@@ -511,9 +514,10 @@ def test_a_reporter_writes_editorial_notes_too(users):
     assert Article.objects.get(pk=article.pk).editorial_notes == "Waiting for a call back"
 
 
-def test_a_reporter_reading_a_published_story_sees_no_notes_field(users, noted_story):
+def test_a_reporter_reading_a_published_story_sees_the_notes_as_text(users, noted_story):
     html = client_for(users["reporter"]).get(change_url(noted_story)).content.decode()
     assert 'name="editorial_notes"' not in html
+    assert '<p class="workflow-notes">Zanzibarquokka: lawyers want the second quote out</p>' in html
 
 
 def reader_outputs(client, article):
