@@ -1,1 +1,1 @@
-"""What editors use while writing a story in the admin: its layout and moves, comparing revisions, and other aids."""
+"""What editors use on a story in the admin: layout and moves, the review hand-over, revisions compared."""
