@@ -16,6 +16,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from articles import embeds, widgets, workflow
+from articles.admin_editing import EditingSessionAdminMixin
 from articles.admin_input import SafeInputAdminMixin
 from articles.admin_preview import PreviewAdminMixin
 from articles.admin_revisions import RevisionAdminMixin
@@ -228,6 +229,7 @@ class ArticleAdmin(
     SafeInputAdminMixin,
     NoncedMediaAdminMixin,
     PreviewAdminMixin,
+    EditingSessionAdminMixin,
     StaleSaveAdminMixin,
     RevisionAdminMixin,
     SortableAdminBase,

@@ -1,0 +1,1 @@
+"""What helps editors while a story is open in the admin: autosave, presence."""
