@@ -13,6 +13,7 @@ may neither autosave it nor see who is editing it.
 """
 
 import contextlib
+import copy
 import json
 
 from content_editor.admin import ContentEditorInline
@@ -26,7 +27,6 @@ from django.utils import formats, timezone
 from django.utils.html import strip_tags
 from django.utils.text import Truncator
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from articles import dates
@@ -52,11 +52,14 @@ def _when(moment):
     return dates.day_time(moment)
 
 
-def _names(users):
+def _also_editing(users):
     names = [user_display_name(user) for user in users]
-    if len(names) <= 2:
-        return _(" and ").join(names)
-    return _("%(names)s and %(last)s") % {"names": ", ".join(names[:-1]), "last": names[-1]}
+    if len(names) == 1:
+        return _("%(name)s is also editing this story.") % {"name": names[0]}
+    return _("%(names)s and %(last)s are also editing this story.") % {
+        "names": ", ".join(names[:-1]),
+        "last": names[-1],
+    }
 
 
 def _excerpt(form):
@@ -179,6 +182,10 @@ class EditingSessionAdminMixin:
             # Bound to the draft: the form shows what the editor typed, and its
             # version token is the one they started from.
             def __init__(self, data=None, *args, **kw):
+                if kw.get("instance") is not None:
+                    # Validating writes the draft into the instance; the page's
+                    # title and breadcrumbs name the story as saved.
+                    kw["instance"] = copy.copy(kw["instance"])
                 super().__init__(draft.query_dict() if data is None else data, *args, **kw)
 
         RecoveredForm.__name__ = form.__name__
@@ -287,17 +294,17 @@ class EditingSessionAdminMixin:
     def presence_view(self, request, object_id):
         """Record that this user has the story open; say who else has, and whether it was saved meanwhile."""
         obj = self._story(request, object_id, "updated_by")
-        if request.POST.get("leaving"):
-            presence.leave(request.user, obj)
-            return JsonResponse({"editors": [], "message": "", "saved": None})
+        if "leaving" in request.POST:
+            # Only the row this page last renewed: a reload of the story that
+            # has already said "here" again stays.
+            seen = parse_token(request.POST["leaving"])
+            if seen is not None:
+                presence.leave(request.user, obj, seen)
+            return JsonResponse({"editors": [], "message": "", "saved": None, "seen": None})
         now = timezone.now()
         presence.record(request.user, obj, now)
         editors = presence.others(request.user, obj, now)
-        message = ""
-        if editors:
-            message = ngettext(
-                "%(names)s is also editing this story.", "%(names)s are also editing this story.", len(editors)
-            ) % {"names": _names(editors)}
+        message = _also_editing(editors) if editors else ""
         saved = None
         loaded = parse_token(request.POST.get(TOKEN_FIELD))
         if loaded is not None and obj.updated_at != loaded:
@@ -312,5 +319,10 @@ class EditingSessionAdminMixin:
                 "message": text % {"name": by, "time": _when(obj.updated_at)},
             }
         return JsonResponse(
-            {"editors": [user_display_name(user) for user in editors], "message": message, "saved": saved}
+            {
+                "editors": [user_display_name(user) for user in editors],
+                "message": message,
+                "saved": saved,
+                "seen": now.isoformat(),
+            }
         )

@@ -165,6 +165,7 @@ def test_recovering_fills_the_form_with_the_draft_without_saving(editor_client, 
     assert recovered[paragraph].strip() == "<p>A rewritten first paragraph.</p>"
     assert recovered["version_token"] == seed_story.updated_at.isoformat()
     assert "errornote" not in html
+    assert "&rsaquo; A better headline" not in html  # the breadcrumbs name the story as saved
     assert Article.objects.values().get(pk=seed_story.pk) == before
 
     # The editor saves the recovered form the ordinary way; the save deletes the draft.

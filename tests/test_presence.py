@@ -26,7 +26,7 @@ def token(article):
 def test_each_editor_sees_the_other(editor_client, jane_client, seed_story):
     first = editor_client.post(presence_url(seed_story), {"version_token": token(seed_story)})
     assert first.status_code == 200
-    assert first.json() == {"editors": [], "message": "", "saved": None}
+    assert first.json() | {"seen": None} == {"editors": [], "message": "", "saved": None, "seen": None}
 
     janes = jane_client.post(presence_url(seed_story), {"version_token": token(seed_story)}).json()
     assert janes["editors"] == ["chief"]
@@ -59,9 +59,16 @@ def test_an_editor_not_seen_for_a_while_is_gone(editor_client, seed_story):
 
 
 def test_leaving_the_page_removes_the_editor_at_once(editor_client, jane_client, seed_story):
-    editor_client.post(presence_url(seed_story))
-    assert editor_client.post(presence_url(seed_story), {"leaving": "1"}).status_code == 200
+    seen = editor_client.post(presence_url(seed_story)).json()["seen"]
+    assert editor_client.post(presence_url(seed_story), {"leaving": seen}).status_code == 200
     assert jane_client.post(presence_url(seed_story)).json()["editors"] == []
+
+
+def test_leaving_a_page_keeps_the_editor_if_they_reopened_the_story(editor_client, jane_client, seed_story):
+    old_page = editor_client.post(presence_url(seed_story)).json()["seen"]
+    editor_client.post(presence_url(seed_story))  # the reloaded page says "here" first
+    editor_client.post(presence_url(seed_story), {"leaving": old_page})  # then the old page's goodbye arrives
+    assert jane_client.post(presence_url(seed_story)).json()["editors"] == ["chief"]
 
 
 def test_a_save_since_the_page_loaded_is_reported_with_who_and_when(editor_client, seed_story):

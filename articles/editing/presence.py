@@ -54,8 +54,9 @@ def record(user, article, now=None):
     )
 
 
-def leave(user, article):
-    EditingPresence.objects.filter(user=user, article=article).delete()
+def leave(user, article, seen):
+    """``user`` closed the page that was last seen at ``seen`` (not one opened since)."""
+    EditingPresence.objects.filter(user=user, article=article, last_seen__lte=seen).delete()
 
 
 def others(user, article, now=None):

@@ -39,6 +39,7 @@
   let lastSent = null;
   let lastInput = 0;
   let lastSave = Date.now();
+  let lastSeen = ""; // when the server last recorded this page as open
 
   function show(text, isError) {
     status.textContent = text;
@@ -198,7 +199,7 @@
 
   let asking = false;
   async function askPresence() {
-    if (asking || document.visibilityState === "hidden") {
+    if (asking || submitting || document.visibilityState === "hidden") {
       return;
     }
     asking = true;
@@ -211,7 +212,9 @@
       });
       const type = response.headers.get("Content-Type") || "";
       if (response.ok && !response.redirected && type.includes("application/json")) {
-        showPresence(await response.json());
+        const answer = await response.json();
+        lastSeen = answer.seen || lastSeen;
+        showPresence(answer);
       }
     } catch (error) {
       // Offline for a moment: the next round asks again.
@@ -237,8 +240,10 @@
   });
   window.addEventListener("pagehide", function () {
     beacon();
-    if (config.presenceUrl && navigator.sendBeacon) {
-      navigator.sendBeacon(config.presenceUrl, presenceData({ leaving: "1" }));
+    // Even after a submit: a form that comes back (refused, or "save and
+    // continue") says "here" again, which this goodbye cannot undo.
+    if (config.presenceUrl && navigator.sendBeacon && lastSeen) {
+      navigator.sendBeacon(config.presenceUrl, presenceData({ leaving: lastSeen }));
     }
   });
 })();
