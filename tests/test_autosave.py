@@ -319,3 +319,33 @@ def test_the_editing_session_is_not_on_the_revert_form_nor_for_viewers(editor_cl
     if version is not None:
         url = reverse("admin:articles_article_revision", args=[seed_story.pk, version.pk])
         assert 'id="editing-session"' not in editor_client.get(url).content.decode()
+
+
+def test_a_block_added_in_the_draft_is_listed_and_comes_back(editor_client, seed_story):
+    data = opened(editor_client, change_url(seed_story))
+    prefix = next(k for k in data if k.endswith("-TOTAL_FORMS") and "pullquote" in k).removesuffix("-TOTAL_FORMS")
+    index = int(data[f"{prefix}-TOTAL_FORMS"])
+    data[f"{prefix}-TOTAL_FORMS"] = str(index + 1)
+    data |= {
+        f"{prefix}-{index}-quote": "We are prepared to work with Russia.",
+        f"{prefix}-{index}-attribution": "Rex Tillerson",
+        f"{prefix}-{index}-region": "main",
+        f"{prefix}-{index}-ordering": "25",
+    }
+    editor_client.post(autosave_url(seed_story), data)
+
+    html = editor_client.get(change_url(seed_story)).content.decode()
+    assert escape("Pull quote “We are prepared to work with Russia.”: added") in html
+
+    recovered = form_data(
+        editor_client.get(change_url(seed_story) + "?recover-draft=1").content.decode(), "article_form"
+    )
+    assert recovered[f"{prefix}-{index}-quote"].strip() == "We are prepared to work with Russia."
+    assert not seed_story.articles_pullquote_set.exists()
+
+
+def test_a_reporter_only_viewing_a_published_story_gets_no_autosave(reporter_client, reporter):
+    published = factories.ArticleFactory()
+    response = reporter_client.get(change_url(published))
+    assert response.status_code == 200
+    assert 'id="editing-session"' not in response.content.decode()

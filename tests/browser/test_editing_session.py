@@ -1,5 +1,6 @@
 """In a real browser: two editors see each other on a story; typing survives a closed tab (issue 13, items 1 and 3)."""
 
+import re
 import time
 
 import pytest
@@ -7,6 +8,7 @@ from django.core.management import call_command
 
 from articles.editing.autosave import AutosaveDraft
 from articles.models import Article
+from tests.quality import axe_violations
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -132,6 +134,8 @@ def test_typing_survives_a_closed_tab(live_server, watch, artifacts, django_user
     assert "Headline" in offer.locator(".editing-session-changes").inner_text()
     assert "Text “Mr Tillerson also said" in offer.locator(".editing-session-changes").inner_text()
     reopened.screenshot(path=artifacts / "admin-autosave-recovery-offer.png")
+    # The admin's own pages are Django's; what this feature adds must pass axe.
+    assert [line for line in axe_violations(reopened) if "editing-session" in line] == []
 
     reopened.click(".editing-session-recover")
     reopened.locator(".editing-session-recovered").wait_for()
@@ -146,5 +150,33 @@ def test_typing_survives_a_closed_tab(live_server, watch, artifacts, django_user
     article.refresh_from_db()
     assert article.headline == "A headline typed before the tab closed"
     assert article.articles_richtext_set.filter(text__contains="Typed just before closing.").exists()
+    assert not AutosaveDraft.objects.exists()
+    assert watch.problems == []
+
+
+def test_an_autosave_that_fails_is_said_and_the_save_still_works(
+    live_server, watch, artifacts, django_user_model, quick_session
+):
+    call_command("loaddata", "syria-no-fly-zones", verbosity=0)
+    article = Article.objects.get()
+    django_user_model.objects.create_superuser("sam", "", PASSWORD)
+    change = f"/admin/articles/article/{article.pk}/change/"
+    page = watch.new_page()
+    page.set_viewport_size(WIDE)
+    sign_in(page, live_server.url, "sam", change)
+    # The autosave endpoint is unreachable (a network failure on the way).
+    page.route("**/autosave/", lambda route: route.abort("connectionreset"))
+    watch.expected = re.compile(r"^Failed to load resource")
+
+    page.fill("#id_headline", "Typed while the connection is down")
+    status = page.locator(".editing-session-status.is-error")
+    status.wait_for()
+    assert status.inner_text() == "Draft not saved: no connection. Trying again…"
+    page.screenshot(path=artifacts / "admin-autosave-offline.png")
+
+    page.click("input[name=_save]")
+    page.wait_for_selector(".messagelist .success")
+    article.refresh_from_db()
+    assert article.headline == "Typed while the connection is down"
     assert not AutosaveDraft.objects.exists()
     assert watch.problems == []

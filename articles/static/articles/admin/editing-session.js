@@ -40,6 +40,7 @@
   let lastInput = 0;
   let lastSave = Date.now();
   let lastSeen = ""; // when the server last recorded this page as open
+  let retryAt = 0; // after a failure, wait a while before the next try
 
   function show(text, isError) {
     status.textContent = text;
@@ -81,6 +82,7 @@
       return;
     }
     sending = true;
+    retryAt = Date.now() + 5 * delay;
     show(config.textSaving);
     try {
       const response = await fetch(config.autosaveUrl, {
@@ -101,6 +103,7 @@
         const answer = await response.json();
         lastSent = pending.snapshot;
         lastSave = Date.now();
+        retryAt = 0;
         show(answer.message);
       }
     } catch (error) {
@@ -119,6 +122,9 @@
       return;
     }
     const now = Date.now();
+    if (now < retryAt) {
+      return;
+    }
     // Debounced: after a pause in typing, or every four pauses' worth while typing on.
     if (now - lastInput >= delay || now - lastSave >= 4 * delay) {
       autosave();
