@@ -63,16 +63,22 @@ def _also_editing(users):
 
 
 def _excerpt(form):
-    """A few words that tell an editor which block this is."""
+    """A few words that tell an editor which block this is: its text, or the widget or picture it places."""
     for name in ("text", "quote", "caption", "url", "title"):
         if name in form.fields:
-            value = form.data.get(form.add_prefix(name)) if form.is_bound else None
-            value = value or getattr(form.instance, name, "")
+            value = form.data.get(form.add_prefix(name)) or getattr(form.instance, name, "")
             words = Truncator(strip_tags(str(value or "")).strip()).words(8)
             if words:
                 return words
-    widget = getattr(form.instance, "widget", None)
-    return str(widget) if widget is not None else ""
+    for name in ("widget", "image"):
+        field = form.fields.get(name)
+        chosen = form.data.get(form.add_prefix(name)) if field is not None else None
+        if chosen:
+            try:
+                return str(field.queryset.filter(pk=chosen).first() or "")
+            except (ValueError, ValidationError):
+                return ""
+    return ""
 
 
 class EditingSessionAdminMixin:
@@ -229,10 +235,11 @@ class EditingSessionAdminMixin:
                 else:
                     continue
                 if per_block:
-                    found.append(
-                        _("%(kind)s “%(excerpt)s”: %(what)s")
-                        % {"kind": inline.model._meta.verbose_name, "excerpt": _excerpt(row), "what": rows[-1]}
-                    )
+                    words = {"kind": inline.model._meta.verbose_name, "excerpt": _excerpt(row), "what": rows[-1]}
+                    if words["excerpt"]:
+                        found.append(_("%(kind)s “%(excerpt)s”: %(what)s") % words)
+                    else:
+                        found.append(_("%(kind)s: %(what)s") % words)
             if rows and not per_block:
                 found.append(str(inline.verbose_name_plural or inline.model._meta.verbose_name_plural))
         return [phrase[:1].upper() + phrase[1:] for phrase in found]

@@ -349,3 +349,18 @@ def test_a_reporter_only_viewing_a_published_story_gets_no_autosave(reporter_cli
     response = reporter_client.get(change_url(published))
     assert response.status_code == 200
     assert 'id="editing-session"' not in response.content.decode()
+
+
+def test_a_widget_placed_in_the_draft_is_named(editor_client, seed_story):
+    timeline = factories.TimelineFactory(title="Iraq war timeline")
+    data = opened(editor_client, change_url(seed_story))
+    prefix = next(k for k in data if k.endswith("-TOTAL_FORMS") and "timelineblock" in k).removesuffix("-TOTAL_FORMS")
+    index = int(data[f"{prefix}-TOTAL_FORMS"])
+    data[f"{prefix}-TOTAL_FORMS"] = str(index + 1)
+    data |= {f"{prefix}-{index}-widget": str(timeline.pk), f"{prefix}-{index}-region": "main"}
+    data[f"{prefix}-{index}-ordering"] = "95"
+    editor_client.post(autosave_url(seed_story), data)
+
+    html = editor_client.get(change_url(seed_story)).content.decode()
+
+    assert escape("“Iraq war timeline”: added") in html
