@@ -35,6 +35,9 @@ from articles.editing import autosave, presence
 from articles.locking import TOKEN_FIELD, parse_token, user_display_name
 
 RECOVER_VAR = "recover-draft"
+# Set by articles.admin_revisions while the revert form is shown or saved:
+# that form is about a revision, not about what this user typed.
+RESTORE_REQUEST_ATTR = "articles_restore"
 # The draft being recovered, for the form and formset hooks changeform_view calls.
 _RECOVERY_ATTR = "articles_autosave_recovery"
 
@@ -166,7 +169,7 @@ class EditingSessionAdminMixin:
     # --- recovery -----------------------------------------------------------------
 
     def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
-        if request.method == "GET" and RECOVER_VAR in request.GET and not getattr(request, "articles_restore", None):
+        if request.method == "GET" and RECOVER_VAR in request.GET and not getattr(request, RESTORE_REQUEST_ATTR, None):
             obj = self._story(request, object_id)
             draft = autosave.draft_of(request.user, obj)
             if draft is None:
@@ -260,7 +263,7 @@ class EditingSessionAdminMixin:
         return super().render_change_form(request, context, add=add, change=change, form_url=form_url, obj=obj)
 
     def _has_editing_session(self, request, context, obj):
-        if context.get("is_popup") or getattr(request, "articles_restore", None):
+        if context.get("is_popup") or getattr(request, RESTORE_REQUEST_ATTR, None):
             return False
         if obj is None:
             return self.has_add_permission(request)

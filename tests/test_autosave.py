@@ -310,15 +310,19 @@ def test_old_drafts_expire(editor_client, editor, seed_story, settings):
     assert not AutosaveDraft.objects.exists()
 
 
-def test_the_editing_session_is_not_on_the_revert_form_nor_for_viewers(editor_client, seed_story):
+def test_the_editing_session_is_on_the_change_form_but_not_on_the_revert_form(editor_client, seed_story):
     html = editor_client.get(change_url(seed_story)).content.decode()
     assert 'id="editing-session"' in html
     assert f'data-autosave-url="{autosave_url(seed_story)}"' in html
     assert "editing-session.js" in html
+    data = opened(editor_client, change_url(seed_story))
+    data["_save"] = "Save"
+    assert editor_client.post(change_url(seed_story), data).status_code == 302  # records a revision
     version = Version.objects.get_for_object(seed_story).first()
-    if version is not None:
-        url = reverse("admin:articles_article_revision", args=[seed_story.pk, version.pk])
-        assert 'id="editing-session"' not in editor_client.get(url).content.decode()
+    url = reverse("admin:articles_article_revision", args=[seed_story.pk, version.pk])
+    response = editor_client.get(url)
+    assert response.status_code == 200
+    assert 'id="editing-session"' not in response.content.decode()
 
 
 def test_a_block_added_in_the_draft_is_listed_and_comes_back(editor_client, seed_story):
