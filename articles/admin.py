@@ -16,6 +16,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from articles import embeds, widgets, workflow
+from articles.admin_editing import EditingSessionAdminMixin
 from articles.admin_input import SafeInputAdminMixin
 from articles.admin_moves import BodyEditorAdminMixin
 from articles.admin_preview import PreviewAdminMixin
@@ -231,6 +232,7 @@ class ArticleAdmin(
     NoncedMediaAdminMixin,
     PreviewAdminMixin,
     WorkflowAdminMixin,
+    EditingSessionAdminMixin,
     StaleSaveAdminMixin,
     RevisionAdminMixin,
     BodyEditorAdminMixin,

@@ -95,7 +95,7 @@ class RevisionAdminMixin(VersionAdmin):
 
     # --- the history and the comparison of two revisions ------------------------
 
-    def _url(self, name, *args):
+    def _revision_url(self, name, *args):
         opts = self.model._meta
         return reverse(f"{self.admin_site.name}:{opts.app_label}_{opts.model_name}_{name}", args=args)
 
@@ -113,7 +113,7 @@ class RevisionAdminMixin(VersionAdmin):
                 "version": version,
                 "revision": version.revision,
                 "saved_at": dates.dateline(version.revision.date_created),
-                "url": self._url("revision", quote(version.object_id), version.pk),
+                "url": self._revision_url("revision", quote(version.object_id), version.pk),
             }
             for version in versions
         ]
@@ -121,7 +121,7 @@ class RevisionAdminMixin(VersionAdmin):
             "action_list": actions,
             # Only who may change the story compares and restores (the revert form saves).
             "can_compare": obj is not None and len(actions) > 1 and self.has_change_permission(request, obj),
-            "compare_url": self._url("compare", quote(pk)),
+            "compare_url": self._revision_url("compare", quote(pk)),
             **(extra_context or {}),
         }
         # Django's own history view (permissions, breadcrumbs), not reversion's list built again.
@@ -156,7 +156,7 @@ class RevisionAdminMixin(VersionAdmin):
             older, newer, comparison = compare.compare_versions(first, second)
         except RevertError as exc:
             messages.error(request, str(exc))
-            return redirect(self._url("history", quote(pk)))
+            return redirect(self._revision_url("history", quote(pk)))
         opts = self.model._meta
         context = {
             **self.admin_site.each_context(request),
@@ -168,13 +168,13 @@ class RevisionAdminMixin(VersionAdmin):
             "older": older,
             "newer": newer,
             "sides": [
-                (_("Older"), older, self._url("revision", quote(pk), older.version.pk)),
-                (_("Newer"), newer, self._url("revision", quote(pk), newer.version.pk)),
+                (_("Older"), older, self._revision_url("revision", quote(pk), older.version.pk)),
+                (_("Newer"), newer, self._revision_url("revision", quote(pk), newer.version.pk)),
             ],
             "same_revision": older.version.pk == newer.version.pk,
             "comparison": comparison,
-            "history_url": self._url("history", quote(pk)),
-            "change_url": self._url("change", quote(pk)),
+            "history_url": self._revision_url("history", quote(pk)),
+            "change_url": self._revision_url("change", quote(pk)),
         }
         request.current_app = self.admin_site.name
         return TemplateResponse(request, self.compare_template, context)

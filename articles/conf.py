@@ -133,6 +133,18 @@ DEFAULTS = {
     # its words (articles.search.query.TextSearch.filter): checking a phrase
     # reads each candidate's whole document.
     "SEARCH_PHRASE_CANDIDATES": 2000,
+    # -- editing sessions (issue 13): autosave and presence (articles.editing)
+    # Seconds after an editor's last keystroke before the form is autosaved.
+    "AUTOSAVE_DELAY": 3,
+    # The largest autosave accepted, in bytes of form data: a long story with
+    # many blocks is well under it; more is refused (413) and said on the page.
+    "AUTOSAVE_MAX_BYTES": 1_000_000,
+    # How long an editor's unsaved draft is kept for recovery (a timedelta).
+    "AUTOSAVE_MAX_AGE": datetime.timedelta(days=30),
+    # Seconds between an open change form's "who else is here" requests.
+    "PRESENCE_INTERVAL": 15,
+    # Seconds without such a request after which an editor counts as gone.
+    "PRESENCE_TIMEOUT": 45,
     # -- archive (issue 10)
     # Listing pages count no further than this many pages (articles.pagination):
     # "Page 3 of more than 100", and pages past it are 404s. The count reads at

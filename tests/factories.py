@@ -284,3 +284,25 @@ class RenderDependencyFactory(factory.django.DjangoModelFactory):
 
     render = factory.SubFactory(StoryRenderFactory)
     key = factory.Sequence(lambda n: f"tag-{n}")
+
+
+class AutosaveDraftFactory(factory.django.DjangoModelFactory):
+    """An editor's autosaved draft of a story: its headline changed, nothing else."""
+
+    class Meta:
+        model = models.AutosaveDraft
+
+    user = factory.SubFactory(UserFactory)
+    article = factory.SubFactory(ArticleFactory)
+    data = factory.LazyAttribute(lambda o: [["headline", "Autosaved headline"]])
+    version_token = factory.LazyAttribute(lambda o: o.article.updated_at.isoformat() if o.article else "")
+    saved_at = factory.LazyFunction(timezone.now)
+
+
+class EditingPresenceFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = models.EditingPresence
+
+    user = factory.SubFactory(UserFactory)
+    article = factory.SubFactory(ArticleFactory)
+    last_seen = factory.LazyFunction(timezone.now)

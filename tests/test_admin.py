@@ -33,6 +33,9 @@ def test_every_articles_model_is_registered():
         "renderdependency",
         # The story sitemap's month summary, written after each change (articles.syndication.parts).
         "sitemappart",
+        # An editor's autosaved form and "who has the story open" (articles.editing): the change form's own state.
+        "autosavedraft",
+        "editingpresence",
     }
     for model in apps.get_app_config("articles").get_models():
         if model._meta.model_name in inline_only:

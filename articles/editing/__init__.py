@@ -1,1 +1,1 @@
-"""What editors use on a story in the admin: layout and moves, the review hand-over, revisions compared."""
+"""What editors use on a story in the admin: layout and moves, hand-over, autosave, presence, revisions compared."""

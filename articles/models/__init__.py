@@ -4,6 +4,8 @@ Widget kinds live in ``articles.widgets``; importing them here registers their
 models with the ``articles`` app.
 """
 
+from articles.editing.autosave import AutosaveDraft
+from articles.editing.presence import EditingPresence
 from articles.embeds.models import Embed
 from articles.images.blocks import ImageBlock
 from articles.images.models import Image
@@ -24,9 +26,11 @@ __all__ = [
     "ArticlePlugin",
     "ArticleQuerySet",
     "Author",
+    "AutosaveDraft",
     "Byline",
     "Correction",
     "DeliveryKey",
+    "EditingPresence",
     "Embed",
     "Gallery",
     "GalleryBlock",

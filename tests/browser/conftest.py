@@ -7,6 +7,8 @@ a missing browser is a failure, never a skip.
 import os
 import re
 import shutil
+import threading
+import time
 from pathlib import Path
 
 import pytest
@@ -40,6 +42,57 @@ def pictures_with_their_files(monkeypatch):
     from tests import factories
 
     monkeypatch.setattr(factories, "MAKE_RENDITIONS", True)
+
+
+class _InFlight:
+    """The live server's app, counting the requests it is answering."""
+
+    def __init__(self, app):
+        self.app = app
+        self.count = 0
+        self.last = time.monotonic()
+        self.lock = threading.Lock()
+
+    def __call__(self, environ, start_response):
+        with self.lock:
+            self.count += 1
+        try:
+            return self.app(environ, start_response)
+        finally:
+            with self.lock:
+                self.count -= 1
+                self.last = time.monotonic()
+
+    def wait_quiet(self, grace=0.5, timeout=10):
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            with self.lock:
+                if self.count == 0 and time.monotonic() - self.last >= grace:
+                    return
+            time.sleep(0.05)
+
+
+@pytest.fixture(autouse=True)
+def server_quiet_before_flush(request):
+    """After a test's pages closed, let the requests they sent on leaving finish before the database is emptied.
+
+    An admin story form says goodbye when it closes (articles/admin/editing-session.js:
+    its last autosave and "no longer editing", sent as beacons). The live server
+    shares one in-memory SQLite connection between its threads, so such a request
+    still running while the test's database is flushed makes the flush fail
+    ("database table is locked"). Autouse fixtures are set up before ``page`` and
+    torn down after it, and before pytest-django's flush.
+    """
+    if "live_server" not in request.fixturenames:
+        yield
+        return
+    httpd = request.getfixturevalue("live_server").thread.httpd
+    app = httpd.get_app()
+    if not isinstance(app, _InFlight):
+        app = _InFlight(app)
+        httpd.set_app(app)
+    yield
+    app.wait_quiet()
 
 
 @pytest.fixture(scope="session")
