@@ -1,0 +1,1 @@
+"""Writing and editing aids of the story form: the live preview, the writing aids."""
