@@ -27,7 +27,9 @@ save; a colleague's save in that moment waits for it.
 A preview never refuses a form as stale (``articles.locking``): it shows
 what this editor typed; the save still refuses.
 
-Invalid input shows the form's errors in the panel instead (status 422).
+Invalid input shows the form's errors in the panel instead (a 200: the
+panel shows what there is to fix; a 4xx would be a console error in the
+editor's browser at every keystroke until it is fixed).
 The response is the reader page under the reader's Content-Security-Policy,
 except that the admin (this site) may frame it.
 """
@@ -129,7 +131,6 @@ def render(model_admin, request, obj=None):
                 request,
                 ERRORS_TEMPLATE,
                 {"errors": _labelled_errors(form, formsets, inline_instances), "title": _("Preview")},
-                status=422,
             )
             response.render()
         else:
