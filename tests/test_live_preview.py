@@ -266,3 +266,59 @@ def test_query_count(editor_client, draft, django_assert_num_queries):
     # The admin's own form, formsets and save, then the story page's queries: as a save plus a preview.
     with django_assert_num_queries(60):
         editor_client.post(preview_url(draft), data)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_writes_nothing_in_a_real_transaction(editor_client, draft, after_commit_calls):
+    """Outside the test's own transaction: the preview's block is a whole transaction, rolled back."""
+    data = typed_form(editor_client, draft)
+    after_commit_calls.clear()
+    before_tables, before_row = table_snapshot(), story_row(draft)
+
+    response = editor_client.post(preview_url(draft), data)
+
+    assert "Ceasefire talks resume in Geneva" in response.content.decode()
+    assert table_snapshot() == before_tables
+    assert story_row(draft) == before_row
+    assert after_commit_calls == []
+
+
+# --- the form's side ------------------------------------------------------------------
+
+
+def test_change_and_add_forms_offer_the_panel_and_the_writing_aids(editor_client, draft):
+    html = editor_client.get(change_url(draft)).content.decode()
+    assert 'class="live-preview-toggle"' in html
+    assert f'data-url="{preview_url(draft)}"' in html
+    assert 'sandbox="allow-same-origin"' in html
+    assert 'id="writing-aids-config"' in html
+    assert '"seo_title": 60' in html and '"wordsPerMinute": 230' in html
+
+    add = editor_client.get(reverse("admin:articles_article_add")).content.decode()
+    assert f'data-url="{reverse("admin:articles_article_live_preview_add")}"' in add
+
+
+def test_limits_come_from_the_settings(editor_client, draft, settings):
+    settings.ARTICLES_WRITING_LIMITS = {"headline": 80}
+    settings.ARTICLES_READING_WORDS_PER_MINUTE = 200
+    html = editor_client.get(change_url(draft)).content.decode()
+    assert '{"limits": {"headline": 80}, "wordsPerMinute": 200}' in html
+
+
+def test_no_panel_where_the_story_cannot_be_changed(reporter_client, draft):
+    Article.objects.filter(pk=draft.pk).update(status=Article.Status.PUBLISHED)
+    html = reporter_client.get(change_url(draft)).content.decode()
+    assert "live-preview-toggle" not in html
+    assert 'id="live-preview"' not in html
+
+
+@pytest.mark.parametrize(
+    ("setting", "value"),
+    [("WRITING_LIMITS", {"headline": "110"}), ("WRITING_LIMITS", [60]), ("READING_WORDS_PER_MINUTE", 0)],
+)
+def test_a_writing_aids_setting_of_the_wrong_kind(settings, setting, value):
+    from django.core import checks
+
+    setattr(settings, f"ARTICLES_{setting}", value)
+    messages = [message for message in checks.run_checks(tags=["articles"]) if message.id == "articles.E014"]
+    assert [message.msg.split(" is ")[0] for message in messages] == [f"ARTICLES_{setting}"]

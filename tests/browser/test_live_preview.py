@@ -88,6 +88,13 @@ def test_preview_beside_the_form_follows_the_typing(live_server, watch, artifact
     assert Article.objects.values().get() == before
     page.reload()
     page.wait_for_selector("#live-preview:not([hidden])")
+    page.wait_for_selector(".live-preview__status:text-is('Up to date')")
+
+    # A narrow screen: the panel is the lower part of it, over the full-width form.
+    page.set_viewport_size({"width": 800, "height": 900})
+    panel = page.locator("#live-preview").bounding_box()
+    assert panel["x"] == 0 and panel["width"] == 800 and panel["y"] > 300
+    page.screenshot(path=artifacts / "live-preview-narrow.png")
     page.click(".live-preview__close")
     assert page.locator("#live-preview").is_hidden()
     assert watch.problems == []
