@@ -7,7 +7,9 @@ import pytest
 from django.core.management import call_command
 
 from articles.models import Article, PullQuote, RichText
-from tests.browser.editing import add_block
+from tests import factories
+from tests.browser.editing import add_block, choose
+from tests.quality import AXE_JS, WCAG_TAGS, require_axe
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -29,6 +31,19 @@ def prose_words(article):
     texts = [html.unescape(re.sub(r"<[^>]+>", " ", text)) for text in texts]
     texts += [quote.quote for quote in PullQuote.objects.filter(parent=article)]
     return sum(1 for text in texts for token in text.split() if re.search(r"[^\W_]", token))
+
+
+def axe_violations_in(page, *selectors):
+    """axe-core's WCAG 2.2 A/AA violations inside ``selectors`` only (the admin around them is Django's)."""
+    require_axe()
+    page.evaluate(AXE_JS.read_text(encoding="utf-8"))
+    violations = page.evaluate(
+        """([include, tags]) => axe.run({include: include},
+               {runOnly: {type: "tag", values: tags}, resultTypes: ["violations"]})
+             .then(results => results.violations)""",
+        [[[selector] for selector in selectors], WCAG_TAGS],
+    )
+    return [f"{v['id']}: {v['help']} — " + "; ".join(" ".join(n["target"]) for n in v["nodes"]) for v in violations]
 
 
 def preview(page):
@@ -65,6 +80,7 @@ def test_preview_beside_the_form_follows_the_typing(live_server, watch, artifact
     page.wait_for_selector(".live-preview__status:text-is('Up to date')")
     page.locator("#id_kicker").scroll_into_view_if_needed()
     page.screenshot(path=artifacts / "live-preview-desktop.png")
+    assert axe_violations_in(page, "#live-preview", ".live-preview-toggle-row", ".writing-aids-wordcount") == []
 
     # The widths: a phone's 375 px, and the desktop scaled to fit.
     page.click(".live-preview__width:text-is('Mobile')")
@@ -143,9 +159,35 @@ def test_writing_aids_count_as_the_editor_types(live_server, watch, artifacts, d
     assert "14 / 155" in page.locator("#id_seo_description + .writing-aids-counter").inner_text()
     page.locator("#id_standfirst").scroll_into_view_if_needed()
     page.screenshot(path=artifacts / "writing-aids.png")
+    assert axe_violations_in(page, ".writing-aids-counter", ".writing-aids-wordcount") == []
 
     # Advice only: the over-long SEO title and standfirst save.
     page.click("input[name=_continue]")
     page.wait_for_selector(".messagelist .success")
     assert Article.objects.get().seo_title == "x" * 61
+    assert watch.problems == []
+
+
+def test_reporter_previews_a_new_story_before_it_exists(live_server, watch, django_user_model, newsroom_roles):
+    from django.contrib.auth.models import Group
+
+    reporter = django_user_model.objects.create_user("reporter", "", PASSWORD, is_staff=True)
+    reporter.groups.add(Group.objects.get(name="Reporter"))
+    factories.SectionFactory(name="World", slug="world")
+    page = watch.new_page()
+    sign_in(page, live_server.url, "reporter", "/admin/articles/article/add/")
+
+    page.click(".live-preview-toggle")
+    # An empty form: the panel says what a story needs.
+    preview(page).locator(".live-preview-errors", has_text="Headline").wait_for()
+    page.fill("#id_headline", "Flood defences hold in the night")
+    page.press("#id_headline", "End")  # the slug follows, as when typing
+    add_block(page, "Text")
+    page.locator(".inline-related:not(.empty-form) .ProseMirror[contenteditable=true]").last.click()
+    page.keyboard.type("Water rose to within a metre of the wall.")
+    preview(page).locator(".live-preview-errors", has_text="Section: This field is required.").wait_for()
+    choose(page, "id_section", "World")
+    preview(page).locator("h1.story__headline", has_text="Flood defences hold in the night").wait_for()
+    preview(page).locator(".story__body p", has_text="Water rose to within a metre of the wall.").wait_for()
+    assert not Article.objects.exists()
     assert watch.problems == []
