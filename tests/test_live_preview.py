@@ -322,3 +322,23 @@ def test_a_writing_aids_setting_of_the_wrong_kind(settings, setting, value):
     setattr(settings, f"ARTICLES_{setting}", value)
     messages = [message for message in checks.run_checks(tags=["articles"]) if message.id == "articles.E014"]
     assert [message.msg.split(" is ")[0] for message in messages] == [f"ARTICLES_{setting}"]
+
+
+def test_a_save_the_database_refuses_is_an_error_not_a_500(editor_client, draft, monkeypatch):
+    from django.contrib import admin
+    from django.db import IntegrityError
+
+    data = typed_form(editor_client, draft)
+    before_tables, before_row = table_snapshot(), story_row(draft)
+
+    def refused(*args, **kwargs):
+        raise IntegrityError("UNIQUE constraint failed: articles_byline.article_id, articles_byline.position")
+
+    monkeypatch.setattr(type(admin.site.get_model_admin(Article)), "save_related", refused)
+    response = editor_client.post(preview_url(draft), data)
+
+    assert response.status_code == 200
+    assert "The database would refuse this save: UNIQUE constraint failed" in response.content.decode()
+    assert "frame-ancestors 'self'" in response["Content-Security-Policy"]
+    assert table_snapshot() == before_tables
+    assert story_row(draft) == before_row

@@ -38,7 +38,9 @@ from contextlib import contextmanager
 
 from django.contrib.admin.utils import flatten_fieldsets
 from django.contrib.messages.storage.base import BaseStorage
-from django.db import router, transaction
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, router, transaction
+from django.db.models import ProtectedError
 from django.forms.formsets import all_valid
 from django.template.response import TemplateResponse
 from django.utils.text import capfirst
@@ -113,9 +115,33 @@ def render(model_admin, request, obj=None):
     The caller has checked that ``request.user`` may change ``obj`` (or add
     stories). Returns a rendered response; nothing stays written.
     """
-    add = obj is None
     request.POST = _posted(request, obj)
     using = router.db_for_write(model_admin.model)
+    try:
+        response = _render_rolled_back(model_admin, request, obj, using)
+    except (IntegrityError, ValidationError, ProtectedError) as exc:
+        # What the forms do not check but the database or a save() refuses
+        # (two editors adding the same byline at once): the save would fail
+        # too, and the panel says why rather than going blank.
+        if isinstance(exc, ValidationError):
+            reasons = exc.messages
+        else:
+            reason = exc.args[0] if exc.args else exc
+            reasons = [_("The database would refuse this save: %(reason)s") % {"reason": reason}]
+        response = _errors(request, [("", reason) for reason in reasons])
+    response["X-Robots-Tag"] = "noindex"
+    content_security.frame_in_admin(response)
+    return response
+
+
+def _errors(request, errors):
+    response = TemplateResponse(request, ERRORS_TEMPLATE, {"errors": errors, "title": _("Preview")})
+    response.render()
+    return response
+
+
+def _render_rolled_back(model_admin, request, obj, using):
+    add = obj is None
     # An exception rolls the block back too; so does the set_rollback() at its end.
     # (Not at its start: a transaction marked for rollback refuses every query.)
     with _messages_dropped(request), transaction.atomic(using=using):
@@ -127,12 +153,7 @@ def render(model_admin, request, obj=None):
         # Every formset is validated, not just the first invalid one: the panel lists all errors.
         formsets_valid = all_valid(formsets)
         if not (form_valid and formsets_valid):
-            response = TemplateResponse(
-                request,
-                ERRORS_TEMPLATE,
-                {"errors": _labelled_errors(form, formsets, inline_instances), "title": _("Preview")},
-            )
-            response.render()
+            response = _errors(request, _labelled_errors(form, formsets, inline_instances))
         else:
             story = model_admin.save_form(request, form, change=not add)
             model_admin.save_model(request, story, form, not add)
@@ -145,6 +166,4 @@ def render(model_admin, request, obj=None):
             # Now, while the transaction still holds the unsaved story.
             response.render()
         transaction.set_rollback(True, using=using)
-    response["X-Robots-Tag"] = "noindex"
-    content_security.frame_in_admin(response)
     return response
