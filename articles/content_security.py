@@ -84,6 +84,8 @@ ADMIN = {
     "img-src": [SELF],
     "font-src": [SELF],
     "connect-src": [SELF],
+    # The story form's live preview frames a page of this site (frame_in_admin).
+    "frame-src": [SELF],
     "base-uri": [NONE],
     "object-src": [NONE],
     "form-action": [SELF],
