@@ -55,7 +55,7 @@
   }
 
   function say(text) {
-    status.textContent = text
+    if (status.textContent !== text) status.textContent = text
   }
 
   function currentWidth() {
@@ -118,7 +118,6 @@
     loading = true
     changedWhileLoading = false
     panel.setAttribute("aria-busy", "true")
-    say(panel.dataset.updating)
     const action = form.getAttribute("action")
     const target = form.getAttribute("target")
     form.setAttribute("action", panel.dataset.url)
