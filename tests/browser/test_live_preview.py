@@ -125,6 +125,8 @@ def test_writing_aids_count_as_the_editor_types(live_server, watch, artifacts, d
     sign_in(page, live_server.url, "editor", f"/admin/articles/article/{article.pk}/change/")
 
     count = page.locator(".writing-aids-wordcount")
+    # Right above the body editor (and its region tab).
+    page.wait_for_selector(".writing-aids-wordcount + .tabs.regions + .order-machine-wrapper")
     words = int(count.get_attribute("data-words"))
     # The seed story's 15 paragraphs, counted here as the script does; the widgets are not prose.
     assert words == prose_words(article) == 458
@@ -160,6 +162,8 @@ def test_writing_aids_count_as_the_editor_types(live_server, watch, artifacts, d
     page.locator("#id_standfirst").scroll_into_view_if_needed()
     page.screenshot(path=artifacts / "writing-aids.png")
     assert axe_violations_in(page, ".writing-aids-counter", ".writing-aids-wordcount") == []
+    count.scroll_into_view_if_needed()
+    page.screenshot(path=artifacts / "writing-aids-word-count.png")
 
     # Advice only: the over-long SEO title and standfirst save.
     page.click("input[name=_continue]")

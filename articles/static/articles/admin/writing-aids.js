@@ -84,15 +84,31 @@
 
   // --- the body's word count and reading time ----------------------------------
 
+  // The line goes just above the body editor (django-content-editor's
+  // order machine, with its region tabs), which that editor builds once the
+  // page is ready, and which a form layout may move later: the line follows
+  // it. Until it exists, the line sits above the form's first inline group.
+  function anchorOf(form) {
+    const machine = form.querySelector(".order-machine-wrapper")
+    if (!machine) return form.querySelector(".inline-group")
+    const tabs = machine.previousElementSibling
+    return tabs && tabs.matches(".tabs") ? tabs : machine
+  }
+
+  function placeLine(form, line) {
+    const place = () => {
+      const anchor = anchorOf(form)
+      if (anchor && line.nextElementSibling !== anchor) anchor.before(line)
+    }
+    place()
+    new MutationObserver(place).observe(form, { childList: true, subtree: true })
+  }
+
   function wordCountLine(form) {
     const line = document.createElement("p")
     line.className = "writing-aids-wordcount"
     line.setAttribute("aria-live", "polite")
-    // The body editor (django-content-editor); the line goes just above it,
-    // and moves with it if the form's layout moves the editor.
-    const editor = form.querySelector(".order-machine-wrapper") || form.querySelector(".inline-group")
-    if (!editor) return null
-    editor.before(line)
+    placeLine(form, line)
     return line
   }
 
@@ -147,7 +163,6 @@
       if (field && (field.tagName === "TEXTAREA" || field.type === "text")) addCounter(field, limit)
     }
     const line = wordCountLine(form)
-    if (!line) return
     let timer = null
     const update = () => {
       // Screen readers hear the count once typing pauses, not at every key.
