@@ -340,3 +340,21 @@ def test_a_save_the_database_refuses_is_an_error_not_a_500(editor_client, draft,
     assert "frame-ancestors 'self'" in response["Content-Security-Policy"]
     assert table_snapshot() == before_tables
     assert story_row(draft) == before_row
+
+
+def test_previews_while_the_cache_is_down(editor_client, draft, settings, monkeypatch):
+    """The preview never asks the cache (a save's delivery work is rolled back with it): an outage costs nothing."""
+    from django.core.cache import caches
+
+    from articles.delivery import resilient_cache
+
+    data = typed_form(editor_client, draft)
+    monkeypatch.setattr(resilient_cache, "_clock", lambda: 1000.0)
+    settings.CACHES = {"default": {"BACKEND": "tests.cache_backends.FlakyCache", "LOCATION": "live-preview-outage"}}
+    try:
+        response = editor_client.post(preview_url(draft), data)
+        assert response.status_code == 200
+        assert "Ceasefire talks resume in Geneva" in response.content.decode()
+        assert caches["default"].calls == 0
+    finally:
+        caches["default"].down = False
