@@ -17,6 +17,7 @@ from django.utils.translation import ngettext
 
 from articles import embeds, widgets, workflow
 from articles.admin_input import SafeInputAdminMixin
+from articles.admin_moves import BodyEditorAdminMixin
 from articles.admin_preview import PreviewAdminMixin
 from articles.admin_revisions import RevisionAdminMixin
 from articles.content_security import NoncedMediaAdminMixin
@@ -230,6 +231,7 @@ class ArticleAdmin(
     PreviewAdminMixin,
     StaleSaveAdminMixin,
     RevisionAdminMixin,
+    BodyEditorAdminMixin,
     SortableAdminBase,
     ContentEditor,
 ):

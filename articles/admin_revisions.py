@@ -16,12 +16,14 @@ was restored and where the story stands.
 """
 
 from django import forms
-from django.contrib import messages
+from django.contrib import admin, messages
 from django.contrib.admin.utils import flatten_fieldsets, quote, unquote
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import models, transaction
-from django.http import Http404
+from django.http import Http404, HttpResponseNotAllowed
 from django.shortcuts import get_object_or_404, redirect
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
 from django.utils.translation import gettext as _
 from reversion.admin import VersionAdmin
 from reversion.errors import RevertError
@@ -29,6 +31,8 @@ from reversion.models import Version
 from reversion.revisions import set_comment
 
 import articles.revisions  # noqa: F401  (registers Article and its parts before VersionAdmin looks)
+from articles import dates
+from articles.editing import compare
 from articles.restoring import PUBLICATION_CHOICE_LABEL, PUBLICATION_FIELDS, Restore
 
 RESTORE_PUBLICATION = "restore_publication"
@@ -75,6 +79,105 @@ class RevisionAdminMixin(VersionAdmin):
     # Editors look for the latest change first.
     history_latest_first = True
     revision_form_template = "admin/articles/article/revision_form.html"
+    object_history_template = "admin/articles/article/object_history.html"
+    compare_template = "admin/articles/article/compare.html"
+
+    def get_urls(self):
+        opts = self.model._meta
+        return [
+            path(
+                "<path:object_id>/history/compare/",
+                self.admin_site.admin_view(self.compare_view),
+                name=f"{opts.app_label}_{opts.model_name}_compare",
+            ),
+            *super().get_urls(),
+        ]
+
+    # --- the history and the comparison of two revisions ------------------------
+
+    def _url(self, name, *args):
+        opts = self.model._meta
+        return reverse(f"{self.admin_site.name}:{opts.app_label}_{opts.model_name}_{name}", args=args)
+
+    def history_view(self, request, object_id, extra_context=None):
+        """Reversion's history with the full date and time of each save, and two columns to pick a comparison."""
+        if not self.has_view_or_change_permission(request):
+            raise PermissionDenied
+        pk = unquote(object_id)
+        versions = self._reversion_order_version_queryset(
+            request, Version.objects.get_for_object_reference(self.model, pk).select_related("revision__user")
+        )
+        obj = self.model._default_manager.filter(pk=pk).first()
+        actions = [
+            {
+                "version": version,
+                "revision": version.revision,
+                "saved_at": dates.dateline(version.revision.date_created),
+                "url": self._url("revision", quote(version.object_id), version.pk),
+            }
+            for version in versions
+        ]
+        context = {
+            "action_list": actions,
+            # Only who may change the story compares and restores (the revert form saves).
+            "can_compare": obj is not None and len(actions) > 1 and self.has_change_permission(request, obj),
+            "compare_url": self._url("compare", quote(pk)),
+            **(extra_context or {}),
+        }
+        # Django's own history view (permissions, breadcrumbs), not reversion's list built again.
+        return admin.ModelAdmin.history_view(self, request, object_id, context)
+
+    def compare_view(self, request, object_id):
+        """Two revisions of a story side by side: ``?from=<version id>&to=<version id>``, newest two by default."""
+        if request.method not in ("GET", "HEAD"):
+            # Looking changes nothing; restoring is the revert form's POST.
+            return HttpResponseNotAllowed(["GET", "HEAD"])
+        pk = unquote(object_id)
+        article = get_object_or_404(self.model._default_manager, pk=pk)
+        if not self.has_change_permission(request, article):
+            raise PermissionDenied
+        versions = Version.objects.get_for_object_reference(self.model, pk).select_related("revision__user")
+        picked = [request.GET.get("from"), request.GET.get("to")]
+        if picked == [None, None]:
+            chosen = list(versions.order_by("-revision__date_created", "-pk")[:2])
+        else:
+            try:
+                ids = {int(value) for value in picked}
+            except (TypeError, ValueError):
+                raise Http404(_("Pick two revisions to compare.")) from None
+            chosen = list(versions.filter(pk__in=ids))
+            if len(chosen) != len(ids):
+                # Another story's revision, or none at all.
+                raise Http404(_("No such revision of this story."))
+        if not chosen:
+            raise Http404(_("This story has no revisions yet."))
+        first, second = chosen[0], chosen[-1]
+        try:
+            older, newer, comparison = compare.compare_versions(first, second)
+        except RevertError as exc:
+            messages.error(request, str(exc))
+            return redirect(self._url("history", quote(pk)))
+        opts = self.model._meta
+        context = {
+            **self.admin_site.each_context(request),
+            "title": _("Compare revisions of “%(story)s”") % {"story": article},
+            "subtitle": None,
+            "opts": opts,
+            "original": article,
+            "object": article,
+            "older": older,
+            "newer": newer,
+            "sides": [
+                (_("Older"), older, self._url("revision", quote(pk), older.version.pk)),
+                (_("Newer"), newer, self._url("revision", quote(pk), newer.version.pk)),
+            ],
+            "same_revision": older.version.pk == newer.version.pk,
+            "comparison": comparison,
+            "history_url": self._url("history", quote(pk)),
+            "change_url": self._url("change", quote(pk)),
+        }
+        request.current_app = self.admin_site.name
+        return TemplateResponse(request, self.compare_template, context)
 
     # --- the revert view ------------------------------------------------------
 

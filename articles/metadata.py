@@ -18,6 +18,10 @@ Choices worth knowing:
   (``2017-07-05T13:00:00+01:00``), never naive. ``dateModified`` is never
   earlier than ``datePublished`` (a scheduled story is edited before it goes
   out). A draft has no publication time, so previews simply leave it out.
+- Corrections (not updates) are JSON-LD ``correction``: ``CorrectionComment``
+  objects with their text and date, as the story page lists them. Pages
+  prefetch ``corrections`` (the stored render and the preview do; anything
+  else that asks for the JSON-LD of many stories must too).
 - Pictures: ``og:image``/``twitter:image`` are the lead image's 1200x630
   crop (ARTICLES_DEFAULT_SHARE_IMAGE for a story without one); JSON-LD
   ``image`` is its 16:9, 4:3 and 1:1 crops, 1200 px wide, as Google asks.
@@ -32,6 +36,7 @@ from django.utils.safestring import mark_safe
 
 from articles.conf import settings
 from articles.images.renditions import JSONLD_CROPS, SHARE_CROP
+from articles.models.corrections import Correction
 from articles.weblinks import web_url
 
 # Google's limit for the NewsArticle headline in rich results.
@@ -164,7 +169,22 @@ def news_article_jsonld(article, request):
     # Nothing in this app is behind a paywall.
     data["isAccessibleForFree"] = True
     data["inLanguage"] = _language()
+    if corrections := _corrections(article):
+        data["correction"] = corrections
     return data
+
+
+def _corrections(article):
+    """The story's corrections as schema.org ``CorrectionComment``s, oldest first.
+
+    Only corrections: an update adds to a story without saying it was
+    wrong, and ``dateModified`` already tells machines it changed.
+    """
+    return [
+        {"@type": "CorrectionComment", "text": note.text, "datePublished": _timestamp(note.published_at)}
+        for note in article.corrections.all()
+        if note.kind == Correction.Kind.CORRECTION
+    ]
 
 
 def jsonld_script_content(data):

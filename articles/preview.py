@@ -77,7 +77,8 @@ class PreviewView(StoryPageMixin, DetailView):
     """Base of both previews: any status, reader template, private headers."""
 
     def get_queryset(self):
-        return Article.objects.with_page_relations()
+        # Corrections for the page and its JSON-LD in one query, as the stored render has them.
+        return Article.objects.with_page_relations().prefetch_related("corrections")
 
     def get(self, request, *args, **kwargs):
         return self.render_story(self.get_object(), preview=True)

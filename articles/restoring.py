@@ -12,6 +12,14 @@ asks for it on the restore form; it is then applied as an ordinary edit,
 through the workflow rules and ``Article.save()`` (which keeps old
 addresses redirecting).
 
+Corrections and updates are in every revision, for the record and for
+comparing revisions, but a restore never adds, removes or rewrites one: a
+correction is a public statement about the story, made at its date, and
+going back to older content does not withdraw it (an old revision that
+brings back the error the correction was about makes the correction more
+relevant, not less). Those published since the revision stay; those
+deleted since stay deleted; their wording is today's.
+
 The admin side is ``articles.admin_revisions``.
 """
 
@@ -20,7 +28,9 @@ import contextvars
 import dataclasses
 import datetime
 
+from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models.deletion import Collector
 from django.db.models.signals import pre_save
 from django.utils.text import Truncator
 from django.utils.translation import gettext as _
@@ -29,7 +39,7 @@ from reversion.models import Revision
 from taggit.models import Tag
 
 from articles import dates, revisions, workflow
-from articles.models import Article, Byline, TaggedArticle
+from articles.models import Article, Byline, Correction, TaggedArticle
 
 PUBLICATION_FIELDS = ("status", "published_at", "slug")
 PUBLICATION_CHOICE_LABEL = gettext_lazy("Also restore the publication state (status, time, address) of this revision")
@@ -37,6 +47,8 @@ PUBLICATION_CHOICE_LABEL = gettext_lazy("Also restore the publication state (sta
 # updated_at with the token on the form, so the row must keep the current
 # value through a restore, not the revision's.
 BOOKKEEPING_FIELDS = ("created_at", "created_by", "updated_at", "updated_by")
+# In every revision, left as they are by a restore: a public record (see above).
+KEPT_BY_RESTORE = (Correction,)
 
 
 def _when(moment):
@@ -244,20 +256,48 @@ def _versions_of_deleted_tags(revision, using=None):
     return [version.pk for version in versions if version.field_dict["tag_id"] not in existing]
 
 
+def _versions_kept_by_restore(revision):
+    kept = {ContentType.objects.get_for_model(model).pk for model in KEPT_BY_RESTORE}
+    return list(revision.version_set.filter(content_type__in=kept).values_list("pk", flat=True))
+
+
+def _delete_parts_not_in(revision, article):
+    """Delete the story's parts the revision does not hold, except those a restore keeps.
+
+    What ``Revision.revert(delete=True)`` does, which would also delete
+    every correction published since the revision. The article follows
+    its parts one level deep (``articles.revisions``), so its followed
+    relations are all there is to look at.
+    """
+    using = article._state.db
+    in_revision = set(revision.version_set.values_list("content_type_id", "object_id"))
+    collector = Collector(using=using)
+    for name in revisions.article_follow():
+        parts = getattr(article, name).all()
+        if parts.model in KEPT_BY_RESTORE:
+            continue
+        content_type = ContentType.objects.db_manager(using).get_for_model(parts.model)
+        gone = [part for part in parts if (content_type.pk, str(part.pk)) not in in_revision]
+        if gone:
+            collector.collect(gone)
+    collector.delete()
+
+
 def revert_content(revision, article, using=None):
-    """Write ``revision`` back, keeping ``article``'s publication state and bookkeeping.
+    """Write ``revision`` back, keeping ``article``'s publication state, bookkeeping and corrections.
 
     Returns how many of the revision's tags were left out because they were deleted since.
     """
     attnames = [Article._meta.get_field(name).attname for name in PUBLICATION_FIELDS + BOOKKEEPING_FIELDS]
     kept = {attname: getattr(article, attname) for attname in attnames}
-    left_out = _versions_of_deleted_tags(revision, using)
+    deleted_tags = _versions_of_deleted_tags(revision, using)
+    _delete_parts_not_in(revision, article)
     with _raw_saves_keep(article.pk, kept):
-        Revision.revert(_RevisionWithout(revision, left_out) if left_out else revision, delete=True)
+        Revision.revert(_RevisionWithout(revision, deleted_tags + _versions_kept_by_restore(revision)), delete=False)
     # Certain even if the receiver did not run: reversion mutes every model
     # signal, process-wide, while any request looks at an old revision.
     Article._base_manager.db_manager(using).filter(pk=article.pk).update(**kept)
-    return len(left_out)
+    return len(deleted_tags)
 
 
 class Restore:
@@ -269,9 +309,10 @@ class Restore:
     is asked for.
     """
 
-    def __init__(self, version, article, user, content_before, content_after, deleted_tags=0):
+    def __init__(self, version, article, user, content_before, content_after, deleted_tags=0, corrections=0):
         self.version = version
         self.deleted_tags = deleted_tags
+        self.corrections = corrections  # the story's, which the restore keeps
         self.article_pk = article.pk
         self.user = user
         self.content_before = content_before
@@ -297,8 +338,10 @@ class Restore:
         if article is None:
             return None
         before = StoryContent.read(article.pk, using)
+        corrections = Correction.objects.db_manager(using).filter(article=article).count()
         deleted_tags = revert_content(version.revision, article, using)
-        return cls(version, article, user, before, StoryContent.read(article.pk, using), deleted_tags)
+        after = StoryContent.read(article.pk, using)
+        return cls(version, article, user, before, after, deleted_tags, corrections)
 
     @property
     def deleted_tags_text(self):
@@ -357,6 +400,15 @@ class Restore:
             sentences.append(_("This revision's content is the same as the story's; restoring it changes nothing."))
         if self.deleted_tags:
             sentences.append(self.deleted_tags_text)
+        if self.corrections:
+            sentences.append(
+                ngettext(
+                    "The story's correction or update stays as it is: it is a public record.",
+                    "The story's %(count)d corrections and updates stay as they are: they are a public record.",
+                    self.corrections,
+                )
+                % {"count": self.corrections}
+            )
         sentences.append(_("It keeps the publication state: %(state)s.") % {"state": self.publication_now.describe()})
         if self.publication_differs:
             sentences.append(

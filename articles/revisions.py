@@ -1,8 +1,11 @@
 """Revisions of whole stories with django-reversion.
 
 A story is more than its ``Article`` row: a revision also holds its bylines,
-every body block (text, pull quotes, widget placements) and its tag rows, so
-restoring one brings back the story as it was. What those rows point at —
+every body block (text, pull quotes, widget placements), its tag rows and
+its corrections, so restoring one brings back the story as it was and
+comparing two (``articles.editing.compare``) shows everything that changed.
+Corrections are kept for the record only: a restore leaves them as they are
+(``articles.restoring``). What those rows point at —
 authors, widgets, tags themselves — is shared with other stories and is
 deliberately not followed: restoring one story must never delete or rewrite
 a timeline or a tag another story uses.
@@ -15,7 +18,7 @@ and miss the tags.
 import reversion
 
 from articles import widgets
-from articles.models import Article, Byline, Embed, ImageBlock, PullQuote, RichText, TaggedArticle
+from articles.models import Article, Byline, Correction, Embed, ImageBlock, PullQuote, RichText, TaggedArticle
 
 
 def block_models():
@@ -32,12 +35,13 @@ def article_follow():
     return [
         _accessor(Byline, "article"),
         _accessor(TaggedArticle, "content_object"),
+        _accessor(Correction, "article"),
         *(_accessor(model, "parent") for model in block_models()),
     ]
 
 
 def register():
-    for model in [Byline, TaggedArticle, *block_models()]:
+    for model in [Byline, TaggedArticle, Correction, *block_models()]:
         if not reversion.is_registered(model):
             reversion.register(model)
     if not reversion.is_registered(Article):

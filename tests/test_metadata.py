@@ -286,7 +286,9 @@ def test_metadata_costs_no_query(django_assert_num_queries):
     for n in range(5):
         factories.BylineFactory(article=article, position=n)
         factories.TaggedArticleFactory(content_object=article)
-    article = Article.objects.for_reader().get(pk=article.pk)
+    factories.CorrectionFactory(article=article)
+    # Story pages (the stored render, the preview) prefetch the corrections for the page and the JSON-LD.
+    article = Article.objects.for_reader().prefetch_related("corrections").get(pk=article.pk)
     request = _request()
     with django_assert_num_queries(0):
         metadata.news_article_jsonld(article, request)

@@ -1,1 +1,1 @@
-"""Writing and editing aids of the story form: the live preview, the writing aids."""
+"""What editors use while writing a story in the admin: layout and moves, compare, live preview, writing aids."""
