@@ -25,6 +25,10 @@ def sign_in(page, base_url, username, next_url):
     page.wait_for_load_state("load")
 
 
+def prose_words_of(block):
+    return html.unescape(re.sub(r"<[^>]+>", " ", block.text)).split()
+
+
 def prose_words(article):
     """The words of a story's text blocks and pull quotes: runs between spaces holding a letter or digit."""
     texts = [block.text for block in RichText.objects.filter(parent=article)]
@@ -78,6 +82,19 @@ def test_preview_beside_the_form_follows_the_typing(live_server, watch, artifact
     headline.filter(has_text="Tillerson and Lavrov agree to talk on Syria").wait_for()
     preview(page).locator(".story__body p", has_text="A paragraph typed a moment ago.").wait_for()
     page.wait_for_selector(".live-preview__status:text-is('Up to date')")
+
+    # A block moved with its "up" button (no typing): the preview follows the new order.
+    last_words = " ".join(prose_words_of(RichText.objects.filter(parent=article).order_by("ordering").last())[:6])
+    body = preview(page).locator(".story__body")
+    assert body.inner_text().index(last_words) < body.inner_text().index("A paragraph typed a moment ago.")
+    new_block = page.locator(".order-machine .inline-related:not(.empty-form)", has_text="A paragraph typed")
+    new_block.locator(".block-moves-up").click()
+    for _ in range(50):
+        if body.inner_text().index("A paragraph typed a moment ago.") < body.inner_text().index(last_words):
+            break
+        page.wait_for_timeout(200)
+    else:
+        raise AssertionError("the preview did not follow the block's move")
     page.locator("#id_kicker").scroll_into_view_if_needed()
     page.screenshot(path=artifacts / "live-preview-desktop.png")
     assert axe_violations_in(page, "#live-preview", ".live-preview-toggle-row", ".writing-aids-wordcount") == []
