@@ -20,6 +20,7 @@ from articles.admin_input import SafeInputAdminMixin
 from articles.admin_moves import BodyEditorAdminMixin
 from articles.admin_preview import PreviewAdminMixin
 from articles.admin_revisions import RevisionAdminMixin
+from articles.admin_workflow import WorkflowAdminMixin
 from articles.content_security import NoncedMediaAdminMixin
 from articles.images.admin import ImageChooser
 from articles.images.models import Image
@@ -229,6 +230,7 @@ class ArticleAdmin(
     SafeInputAdminMixin,
     NoncedMediaAdminMixin,
     PreviewAdminMixin,
+    WorkflowAdminMixin,
     StaleSaveAdminMixin,
     RevisionAdminMixin,
     BodyEditorAdminMixin,

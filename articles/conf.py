@@ -142,6 +142,9 @@ DEFAULTS = {
     # stories is one part, or several of at most this many. The sitemaps
     # protocol allows 50,000; 10,000 keeps a part quick to render and fetch.
     "SITEMAP_PART_SIZE": 10000,
+    # The site's address for links in mail to the newsroom (review requests),
+    # e.g. "https://cms.example.com". Empty: the address the request came to.
+    "SITE_URL": "",
     # -- writing aids (issue 13)
     # Recommended lengths, in characters, that the story form's counters
     # show; past one the counter turns to a warning, nothing is refused.

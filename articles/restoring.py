@@ -46,7 +46,16 @@ PUBLICATION_CHOICE_LABEL = gettext_lazy("Also restore the publication state (sta
 # Who saved the story when. The stale-save check (articles.locking) compares
 # updated_at with the token on the form, so the row must keep the current
 # value through a restore, not the revision's.
-BOOKKEEPING_FIELDS = ("created_at", "created_by", "updated_at", "updated_by")
+BOOKKEEPING_FIELDS = (
+    "created_at",
+    "created_by",
+    "updated_at",
+    "updated_by",
+    # The latest hand-over for review (articles.workflow): the queue's, not the content's.
+    "review_requested_by",
+    "review_requested_at",
+    "review_note",
+)
 # In every revision, left as they are by a restore: a public record (see above).
 KEPT_BY_RESTORE = (Correction,)
 

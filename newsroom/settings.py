@@ -8,6 +8,7 @@ import datetime
 import os
 import sys
 from pathlib import Path
+from urllib.parse import unquote, urlsplit
 
 import dj_database_url
 
@@ -269,6 +270,36 @@ ARTICLES_PUBLISHER_LOGO_URL = "/static/newsroom/logo.png"
 # their page caches and ETags agree; unset, the app derives it from the
 # static manifest and the template files (articles.delivery.fingerprint).
 ARTICLES_DEPLOY_VERSION = os.environ.get("DEPLOY_VERSION") or None
+# Links in mail to the newsroom (review requests), e.g. https://cms.example.com;
+# unset, the address the submitting request came to.
+ARTICLES_SITE_URL = os.environ.get("SITE_URL", "")
+
+# Mail (editors are told when a story is submitted for review). The console
+# backend prints it, unless EMAIL_URL (smtp://user:password@host:587, or
+# smtps:// for TLS from the start) or EMAIL_HOST names a mail server.
+_email_url = urlsplit(os.environ.get("EMAIL_URL", ""))
+if _email_url.scheme:
+    if _email_url.scheme not in {"smtp", "smtps"}:
+        sys.exit(f"newsroom: EMAIL_URL must start with smtp:// or smtps://, not {_email_url.scheme}://.")
+    EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    EMAIL_HOST = _email_url.hostname or "localhost"
+    EMAIL_PORT = _email_url.port or (465 if _email_url.scheme == "smtps" else 587)
+    EMAIL_HOST_USER = unquote(_email_url.username or "")
+    EMAIL_HOST_PASSWORD = unquote(_email_url.password or "")
+    EMAIL_USE_SSL = _email_url.scheme == "smtps"
+    # smtp:// on the submission port upgrades with STARTTLS unless told otherwise.
+    EMAIL_USE_TLS = not EMAIL_USE_SSL and env_bool("EMAIL_USE_TLS", default=EMAIL_PORT == 587)
+elif os.environ.get("EMAIL_HOST"):
+    EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    EMAIL_HOST = os.environ["EMAIL_HOST"]
+    EMAIL_PORT = env_int("EMAIL_PORT", 25)
+    EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
+    EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
+    EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS")
+else:
+    EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend"
+DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "newsroom@localhost")
+EMAIL_TIMEOUT = 10
 
 if not DEBUG:
     SESSION_COOKIE_SECURE = env_bool("SECURE_COOKIES", default=True)

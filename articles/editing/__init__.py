@@ -1,1 +1,1 @@
-"""What editors use while writing a story in the admin: layout and moves, compare, live preview, writing aids."""
+"""What editors use on a story in the admin: layout and moves, review hand-over, compare, live preview, aids."""

@@ -22,7 +22,15 @@ UPDATE_GRACE = datetime.timedelta(minutes=5)
 
 
 # Columns no reader page shows: updating only these announces nothing.
-_NOT_SHOWN = {"preview_key", "updated_by", "created_by"}
+_NOT_SHOWN = {
+    "preview_key",
+    "updated_by",
+    "created_by",
+    "editorial_notes",
+    "review_requested_by",
+    "review_requested_at",
+    "review_note",
+}
 
 
 class ArticleQuerySet(models.QuerySet):
@@ -211,6 +219,32 @@ class Article(Timestamped):
         blank=True,
         editable=False,
         related_name="+",
+    )
+    # Between the newsroom's people only: no reader page, preview, feed,
+    # sitemap, structured data or search document reads these.
+    editorial_notes = models.TextField(
+        _("editorial notes"),
+        blank=True,
+        help_text=_("Notes between reporters and editors about this story. Readers never see them."),
+    )
+    # The latest hand-over for review (articles.workflow.submit_for_review):
+    # the review queue lists and orders by it. Bookkeeping, like updated_by:
+    # restoring a revision keeps it (articles.restoring).
+    review_requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("submitted for review by"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        editable=False,
+        related_name="+",
+    )
+    review_requested_at = models.DateTimeField(_("submitted for review at"), null=True, blank=True, editable=False)
+    review_note = models.TextField(
+        _("note to the editor"),
+        blank=True,
+        editable=False,
+        help_text=_("What the reporter asked of the editor when submitting the story."),
     )
     preview_key = models.UUIDField(
         _("preview key"),
