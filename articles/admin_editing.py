@@ -272,7 +272,9 @@ class EditingSessionAdminMixin:
     def _editing_session(self, request, obj):
         session = {
             "autosave_url": self._editing_url("autosave", obj),
-            "discard_url": self._editing_url("discard", obj) if obj is None else self._editing_url("discard_draft", obj),
+            "discard_url": self._editing_url("discard", obj)
+            if obj is None
+            else self._editing_url("discard_draft", obj),
             "presence_url": None if obj is None else self._editing_url("presence", obj),
             "delay_ms": int(settings.AUTOSAVE_DELAY * 1000),
             "interval_ms": int(settings.PRESENCE_INTERVAL * 1000),

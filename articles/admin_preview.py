@@ -1,8 +1,10 @@
-"""Admin side of previews: "Preview", "Share preview" and "Revoke preview links".
+"""Admin side of previews: "Preview", "Share preview", "Revoke preview links", the live preview.
 
 Add :class:`PreviewAdminMixin` to the article admin's bases and
 ``"revoke_preview_links_selected"`` to its ``actions``. The links and the
 revoke button are rendered by ``admin/articles/article/change_form.html``.
+The live preview beside the form (``articles.editing.live_preview``) posts
+to ``live-preview/`` (a new story) and ``<id>/live-preview/``.
 """
 
 from django.contrib import admin, messages
@@ -17,6 +19,7 @@ from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_POST
 
 from articles.conf import settings
+from articles.editing import live_preview
 from articles.models import Article
 from articles.preview import shared_preview_url
 
@@ -30,6 +33,17 @@ class PreviewAdminMixin:
     def get_urls(self):
         opts = self.model._meta
         return [
+            path(
+                "live-preview/",
+                # admin_view() checks the CSRF token; POST only, as it runs a (rolled back) save.
+                self.admin_site.admin_view(require_POST(self.live_preview_view)),
+                name=f"{opts.app_label}_{opts.model_name}_live_preview_add",
+            ),
+            path(
+                "<path:object_id>/live-preview/",
+                self.admin_site.admin_view(require_POST(self.live_preview_view)),
+                name=f"{opts.app_label}_{opts.model_name}_live_preview",
+            ),
             path(
                 "<path:object_id>/share-preview/",
                 self.admin_site.admin_view(self.share_preview_view),
@@ -93,6 +107,14 @@ class PreviewAdminMixin:
             _("Preview links revoked: the links shared so far no longer open this story. Share a new one if needed."),
         )
         return self._back_to_change_form(obj)
+
+    def live_preview_view(self, request, object_id=None):
+        """The story as the posted change (or add) form would save it, on the reader template; saves nothing."""
+        if object_id is None:
+            if not self.has_add_permission(request):
+                raise PermissionDenied
+            return live_preview.render(self, request)
+        return live_preview.render(self, request, self._changeable_object(request, object_id))
 
     @admin.action(description=gettext_lazy("Revoke preview links of selected stories"), permissions=["change"])
     def revoke_preview_links_selected(self, request, queryset):

@@ -359,6 +359,11 @@ SETTING_KINDS = {
         lambda value: _count(1)[0](value) and value <= 50000,
         "a whole number from 1 to 50000 (the sitemaps protocol's limit)",
     ),
+    "WRITING_LIMITS": (
+        lambda value: isinstance(value, dict) and all(_count(1)[0](limit) for limit in value.values()),
+        "a dict of story form field name -> recommended number of characters (1 or more)",
+    ),
+    "READING_WORDS_PER_MINUTE": _count(1),
 }
 
 

@@ -157,6 +157,17 @@ DEFAULTS = {
     # The site's address for links in mail to the newsroom (review requests),
     # e.g. "https://cms.example.com". Empty: the address the request came to.
     "SITE_URL": "",
+    # -- writing aids (issue 13)
+    # Recommended lengths, in characters, that the story form's counters
+    # show; past one the counter turns to a warning, nothing is refused.
+    # Headline: what search results and news carousels show whole (Google's
+    # article structured data guidance has said 110); SEO title and
+    # description: what a search result shows before cutting; standfirst:
+    # two sentences. A field left out has no counter.
+    "WRITING_LIMITS": {"headline": 110, "seo_title": 60, "seo_description": 155, "standfirst": 200},
+    # Reading speed for the reading time shown under the body editor: an
+    # adult's silent reading of news prose (Brysbaert 2019: about 238).
+    "READING_WORDS_PER_MINUTE": 230,
 }
 
 

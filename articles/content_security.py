@@ -84,6 +84,8 @@ ADMIN = {
     "img-src": [SELF],
     "font-src": [SELF],
     "connect-src": [SELF],
+    # The story form's live preview frames a page of this site (frame_in_admin).
+    "frame-src": [SELF],
     "base-uri": [NONE],
     "object-src": [NONE],
     "form-action": [SELF],
@@ -151,6 +153,27 @@ def area_of(request, areas):
     return max(candidates, key=len, default=None)
 
 
+# A response's own choice of area (see frame_in_admin); unset, its URL decides.
+_AREA_OF_RESPONSE = "_articles_csp_area"
+_BY_URL = object()
+
+
+def frame_in_admin(response):
+    """Give a reader page rendered by an admin view the reader policy, framable by this site only.
+
+    The admin's live preview (``articles.editing.live_preview``) answers at an
+    admin URL, but what it returns is a reader page, to be shown in a frame
+    on the change form: it gets the reader policy (no script; with embeds,
+    what they need) rather than the admin's, and ``frame-ancestors 'self'``
+    instead of ``'none'``. Django's ``X-Frame-Options`` says the same
+    (``SAMEORIGIN``). Every other reader page stays unframable.
+    """
+    setattr(response, _AREA_OF_RESPONSE, None)
+    response._csp_replace = {**(getattr(response, "_csp_replace", None) or {}), "frame-ancestors": [SELF]}
+    response["X-Frame-Options"] = "SAMEORIGIN"
+    return response
+
+
 def area_policies():
     areas = settings.CSP_AREAS
     return {"admin": ADMIN} if areas is None else areas
@@ -200,7 +223,9 @@ class AreaPolicyMiddleware(CSPMiddleware):
             # with @csp(...) has chosen its policy and keeps it.
             return parts
         areas = area_policies()
-        area = area_of(request, areas)
+        area = getattr(response, _AREA_OF_RESPONSE, _BY_URL)
+        if area is _BY_URL:
+            area = area_of(request, areas)
         if area is not None:
             directives = areas[area]
         else:

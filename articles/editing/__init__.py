@@ -1,1 +1,1 @@
-"""What editors use on a story in the admin: layout and moves, hand-over, autosave, presence, revisions compared."""
+"""What editors use on a story in the admin: layout and moves, hand-over, autosave, presence, compare, live preview."""
