@@ -6,18 +6,10 @@ import pytest
 from django.core.management import call_command
 
 from articles.models import Article, RichText
+from tests.browser.editing import PASSWORD, sign_in
 from tests.quality import axe_violations
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-PASSWORD = "browser-test-password"
-
-
-def sign_in(page, base_url, username, next_url):
-    page.goto(f"{base_url}/admin/login/?next={next_url}")
-    page.fill("#id_username", username)
-    page.fill("#id_password", PASSWORD)
-    page.click("input[type=submit]")
 
 
 def test_editor_compares_two_revisions_and_restores_the_older(live_server, watch, artifacts, django_user_model):

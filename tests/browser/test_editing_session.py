@@ -8,20 +8,12 @@ from django.core.management import call_command
 
 from articles.editing.autosave import AutosaveDraft
 from articles.models import Article
+from tests.browser.editing import PASSWORD, sign_in
 from tests.quality import axe_violations
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
-PASSWORD = "browser-test-password"
 WIDE = {"width": 1440, "height": 900}
-
-
-def sign_in(page, base_url, username, next_url):
-    page.goto(f"{base_url}/admin/login/?next={next_url}")
-    page.fill("#id_username", username)
-    page.fill("#id_password", PASSWORD)
-    page.click("input[type=submit]")
-    page.wait_for_selector("#article_form")
 
 
 @pytest.fixture
@@ -52,11 +44,11 @@ def test_two_editors_see_each_other_and_the_save_meanwhile(
 
     sam = watch.new_page()
     sam.set_viewport_size(WIDE)
-    sign_in(sam, live_server.url, "sam", change)
+    sign_in(sam, live_server.url, "sam", change, ready="#article_form")
     other = type(watch)(watch.context.browser)  # Jane's browser: a context of her own
     try:
         jane = other.new_page()
-        sign_in(jane, live_server.url, "jane", change)
+        sign_in(jane, live_server.url, "jane", change, ready="#article_form")
 
         jane.locator(".editing-session-presence .also-editing").wait_for()
         focus(sam)
@@ -106,7 +98,7 @@ def test_typing_survives_a_closed_tab(live_server, watch, artifacts, django_user
 
     tab = watch.new_page()
     tab.set_viewport_size(WIDE)
-    sign_in(tab, live_server.url, "sam", change)
+    sign_in(tab, live_server.url, "sam", change, ready="#article_form")
     tab.fill("#id_headline", "A headline typed before the tab closed")
     status = tab.locator(".editing-session-status")
     status.get_by_text("Draft saved").wait_for()
@@ -163,7 +155,7 @@ def test_an_autosave_that_fails_is_said_and_the_save_still_works(
     change = f"/admin/articles/article/{article.pk}/change/"
     page = watch.new_page()
     page.set_viewport_size(WIDE)
-    sign_in(page, live_server.url, "sam", change)
+    sign_in(page, live_server.url, "sam", change, ready="#article_form")
     # The autosave endpoint is unreachable (a network failure on the way).
     page.route("**/autosave/", lambda route: route.abort("connectionreset"))
     watch.expected = re.compile(r"^Failed to load resource")

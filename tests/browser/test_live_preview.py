@@ -8,21 +8,10 @@ from django.core.management import call_command
 
 from articles.models import Article, PullQuote, RichText
 from tests import factories
-from tests.browser.editing import add_block, choose
+from tests.browser.editing import PASSWORD, add_block, choose, sign_in
 from tests.quality import AXE_JS, WCAG_TAGS, require_axe
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-PASSWORD = "browser-test-password"
-
-
-def sign_in(page, base_url, username, next_url):
-    page.goto(f"{base_url}/admin/login/?next={next_url}")
-    page.fill("#id_username", username)
-    page.fill("#id_password", PASSWORD)
-    page.click("input[type=submit]")
-    page.wait_for_url(f"**{next_url}")
-    page.wait_for_load_state("load")
 
 
 def prose_words_of(block):
@@ -62,7 +51,7 @@ def test_preview_beside_the_form_follows_the_typing(live_server, watch, artifact
     before = Article.objects.values().get()
     page = watch.new_page()
     page.set_viewport_size({"width": 1440, "height": 900})
-    sign_in(page, live_server.url, "editor", f"/admin/articles/article/{article.pk}/change/")
+    sign_in(page, live_server.url, "editor", f"/admin/articles/article/{article.pk}/change/", ready="#article_form")
 
     page.click(".live-preview-toggle")
     assert page.get_attribute(".live-preview-toggle", "aria-expanded") == "true"
@@ -139,7 +128,7 @@ def test_writing_aids_count_as_the_editor_types(live_server, watch, artifacts, d
     django_user_model.objects.create_superuser("editor", "", PASSWORD)
     page = watch.new_page()
     page.set_viewport_size({"width": 1440, "height": 900})
-    sign_in(page, live_server.url, "editor", f"/admin/articles/article/{article.pk}/change/")
+    sign_in(page, live_server.url, "editor", f"/admin/articles/article/{article.pk}/change/", ready="#article_form")
 
     count = page.locator(".writing-aids-wordcount")
     # Right above the body editor (and its region tab).
@@ -196,7 +185,7 @@ def test_reporter_previews_a_new_story_before_it_exists(live_server, watch, djan
     reporter.groups.add(Group.objects.get(name="Reporter"))
     factories.SectionFactory(name="World", slug="world")
     page = watch.new_page()
-    sign_in(page, live_server.url, "reporter", "/admin/articles/article/add/")
+    sign_in(page, live_server.url, "reporter", "/admin/articles/article/add/", ready="#article_form")
 
     page.click(".live-preview-toggle")
     # An empty form: the panel says what a story needs.

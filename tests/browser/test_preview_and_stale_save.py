@@ -4,17 +4,9 @@ import pytest
 from django.core.management import call_command
 
 from articles.models import Article
+from tests.browser.editing import PASSWORD, sign_in
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-PASSWORD = "browser-test-password"
-
-
-def sign_in(page, base_url, username, next_url):
-    page.goto(f"{base_url}/admin/login/?next={next_url}")
-    page.fill("#id_username", username)
-    page.fill("#id_password", PASSWORD)
-    page.click("input[type=submit]")
 
 
 def test_editor_shares_a_preview_of_a_draft(live_server, page, chromium, artifacts, django_user_model):
