@@ -245,3 +245,28 @@ def test_search_queryset_is_the_readers_one(client):
     factories.ArticleFactory(status=Article.Status.PUBLISHED, published_at=None)
     _, found = search(client)
     assert found == []
+
+
+@pytest.mark.parametrize(
+    ("widget", "value"),
+    [("single", "world"), ("single", None), ("multiple", ["syria", "g20"]), ("multiple", [])],
+)
+def test_the_search_forms_lists_are_drawn_as_djangos_selects_would_be(widget, value):
+    """The quick selects (articles.filters.QuickSelect…) write what Django's templates write:
+    the same attributes, the chosen options selected, labels escaped."""
+    import re
+
+    from django import forms
+
+    from articles.filters import QuickSelect, QuickSelectMultiple
+
+    choices = [("", "All sections"), ("world", "World"), ("syria", "Syria <& co>"), ("g20", 'G20 "summit"')]
+    quick, plain = (QuickSelect, forms.Select) if widget == "single" else (QuickSelectMultiple, forms.SelectMultiple)
+    attrs = {"id": "id_topic", "aria-describedby": "id_topic_helptext", "aria-invalid": "true"}
+
+    def drawn(cls):
+        html = cls(choices=choices).render("topic", value, attrs=attrs)
+        return re.sub(r"\s+", " ", html).replace("> <", "><")
+
+    assert drawn(quick) == drawn(plain)
+    assert "Syria &lt;&amp; co&gt;" in drawn(quick)
