@@ -21,7 +21,7 @@
 4. Plain indexes of the copied tables (not the primary keys and unique
    constraints) are dropped before step 3 and created again after it,
    which is faster than keeping them up to date row by row; then
-   ``ANALYZE``.
+   ``VACUUM (ANALYZE)``, as autovacuum would do on a live database.
 5. The ``site`` key is renewed: every cached page is stale, and summaries
    kept per change (the story sitemap's months) are rebuilt in full.
    ``--reindex`` runs ``manage.py rebuild_search_index`` as well (slow: every
@@ -211,9 +211,13 @@ def build(stories, base, shift_days, index, reindex=False, parallel=2):
         for _, definition in indexes:
             cursor.execute(definition)
         started = _step(f"create {len(indexes)} plain indexes again", started)
+        # VACUUM as well as ANALYZE, as autovacuum soon would on a live
+        # database: index-only scans need the visibility map, and without it
+        # counting a big topic's stories read the heap (0.66 s instead of 6 ms
+        # at a million stories), which measured a state no site stays in.
         for table in tables:
-            cursor.execute(f"ANALYZE {connection.ops.quote_name(table)}")
-    started = _step("analyze", started)
+            cursor.execute(f"VACUUM (ANALYZE) {connection.ops.quote_name(table)}")
+    started = _step("vacuum and analyze", started)
     if reindex and "rebuild_search_index" in get_commands():
         call_command("rebuild_search_index")
         started = _step("rebuild_search_index", started)
