@@ -17,7 +17,9 @@ from articles.feeds import feed_urls
 from articles.models import (
     Article,
     Author,
+    AutosaveDraft,
     DeliveryKey,
+    EditingPresence,
     Image,
     RenderDependency,
     RichText,
@@ -169,8 +171,16 @@ WRITE_PATHS = ["save", "update", "loaddata"]
 
 # Bookkeeping no editor writes: delivery's keys and renders, the sitemap summary.
 DELIVERY_MODELS = {DeliveryKey, RenderDependency, SitemapPart, StoryRender}
+# The admin's own state while a story is being edited (an unsaved draft of the
+# form, who has it open): no reader page reads either; the admin shows the
+# draft's differences escaped (tests/test_autosave.py).
+EDITING_MODELS = {AutosaveDraft, EditingPresence}
 # Fields no reader page shows at all: their values cannot reach a reader.
 NOT_SHOWN_TO_READERS = {
+    # Between editors only: the notes on a story and a reporter's note with a
+    # submission for review (tests/test_workflow_buttons.py checks each page too).
+    "articles.article.editorial_notes",
+    "articles.article.review_note",
     "articles.author.email",
     "articles.author.social_handle",
     # Bookkeeping of the picture library: which picture (its hash).
@@ -196,8 +206,12 @@ MACHINE_FIELDS = {"file_ppoi"}
 
 
 def editor_models():
-    """The articles app's models an editor writes (not delivery's keys and renders), plus taggit's Tag."""
-    models = [model for model in apps.get_app_config("articles").get_models() if model not in DELIVERY_MODELS]
+    """The articles app's models an editor writes (not delivery's keys and renders, nor editing state), plus Tag."""
+    models = [
+        model
+        for model in apps.get_app_config("articles").get_models()
+        if model not in DELIVERY_MODELS and model not in EDITING_MODELS
+    ]
     return [*models, Tag]
 
 
