@@ -15,4 +15,4 @@ CACHES["default"]["KEY_PREFIX"] = f"newsroom-bench-{uuid.uuid4().hex[:8]}"  # no
 # Static links as under DEBUG, so a benchmark needs no collectstatic first
 # (with DEBUG off the project's settings hash static file names, which needs it;
 # the lookup in the manifest costs a dict access per link).
-STORAGES = {**STORAGES, "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}}  # noqa: F405
+STORAGES = {**STORAGES, "staticfiles": {"BACKEND": "newsroom.storage.DevelopmentStaticStorage"}}  # noqa: F405

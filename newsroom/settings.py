@@ -249,10 +249,10 @@ SERVE_MEDIA = env_bool("SERVE_MEDIA", default=False)
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {
+        # Django's and WhiteNoise's storages, each link's address worked out
+        # once per process (newsroom/storage.py).
         "BACKEND": (
-            "django.contrib.staticfiles.storage.StaticFilesStorage"
-            if DEBUG
-            else "whitenoise.storage.CompressedManifestStaticFilesStorage"
+            "newsroom.storage.DevelopmentStaticStorage" if DEBUG else "newsroom.storage.ProductionStaticStorage"
         )
     },
 }
