@@ -263,6 +263,8 @@ class EditingSessionAdminMixin:
         return super().render_change_form(request, context, add=add, change=change, form_url=form_url, obj=obj)
 
     def _has_editing_session(self, request, context, obj):
+        if not settings.EDITING_SESSION:
+            return False
         if context.get("is_popup") or getattr(request, RESTORE_REQUEST_ATTR, None):
             return False
         if obj is None:

@@ -134,6 +134,9 @@ DEFAULTS = {
     # reads each candidate's whole document.
     "SEARCH_PHRASE_CANDIDATES": 2000,
     # -- editing sessions (issue 13): autosave and presence (articles.editing)
+    # Autosave, recovery and "who else is editing" on the story form. False
+    # leaves the form without them (no periodic requests while it is open).
+    "EDITING_SESSION": True,
     # Seconds after an editor's last keystroke before the form is autosaved.
     "AUTOSAVE_DELAY": 3,
     # The largest autosave accepted, in bytes of form data: a long story with

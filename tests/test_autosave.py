@@ -368,3 +368,11 @@ def test_a_widget_placed_in_the_draft_is_named(editor_client, seed_story):
     html = editor_client.get(change_url(seed_story)).content.decode()
 
     assert escape("“Iraq war timeline”: added") in html
+
+
+def test_a_site_can_turn_the_editing_session_off(editor_client, seed_story, settings):
+    # ARTICLES_EDITING_SESSION = False: no autosave or presence script, so no periodic requests.
+    settings.ARTICLES_EDITING_SESSION = False
+    html = editor_client.get(change_url(seed_story)).content.decode()
+    assert 'id="editing-session"' not in html
+    assert "editing-session.js" not in html

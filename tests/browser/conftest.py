@@ -73,6 +73,19 @@ class _InFlight:
 
 
 @pytest.fixture(autouse=True)
+def editing_session_only_where_tested(request, settings):
+    """Autosave and presence on the story form only in the tests about them (``@pytest.mark.editing_session``).
+
+    Their requests come on their own (a poll every few seconds, a goodbye when
+    a page closes) while the test thread may be using the database: the live
+    server shares the test's one in-memory SQLite connection, and a request
+    landing in the middle of the test's own queries broke that connection's
+    transaction for every later page of the run.
+    """
+    settings.ARTICLES_EDITING_SESSION = request.node.get_closest_marker("editing_session") is not None
+
+
+@pytest.fixture(autouse=True)
 def server_quiet_before_flush(request):
     """After a test's pages closed, let the requests they sent on leaving finish before the database is emptied.
 

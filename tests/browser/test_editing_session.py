@@ -11,7 +11,7 @@ from articles.models import Article
 from tests.browser.editing import PASSWORD, sign_in
 from tests.quality import axe_violations
 
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.editing_session]
 
 WIDE = {"width": 1440, "height": 900}
 
