@@ -132,6 +132,22 @@ def page(chromium):
     context.close()
 
 
+def wait_until(page, expression, timeout=15):
+    """Wait until ``expression`` is true in ``page``, for reader pages.
+
+    Playwright's ``wait_for_function`` polls with a predicate it builds by
+    ``eval`` inside the page, which a reader page's Content-Security-Policy
+    (no ``'unsafe-eval'``) refuses as soon as the first check is not already
+    true. ``page.evaluate`` goes through the browser's debugging protocol,
+    which the policy does not govern.
+    """
+    deadline = time.monotonic() + timeout
+    while not page.evaluate(expression):
+        if time.monotonic() > deadline:
+            raise AssertionError(f"still false after {timeout} s: {expression}")
+        page.wait_for_timeout(50)
+
+
 def serve_media(page, live_server):
     """Uploaded files for ``page``: the live server does not serve MEDIA_URL (only DEBUG's urls do)."""
     from django.conf import settings

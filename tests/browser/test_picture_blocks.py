@@ -6,6 +6,7 @@ Screenshots go to ``test-artifacts/picture-blocks-*.png``.
 import pytest
 
 from tests import factories
+from tests.browser.conftest import wait_until
 from tests.quality import axe_violations
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -59,9 +60,9 @@ def test_image_block_and_gallery(live_server, device_page, artifacts, story_with
     assert page.locator(".gallery figcaption").count() == 4
     # Lazy pictures: bring each into view and wait for it.
     figure.scroll_into_view_if_needed()
-    page.wait_for_function("document.querySelector('.image-block img').complete")
+    wait_until(page, "document.querySelector('.image-block img').complete")
     page.locator(".gallery").scroll_into_view_if_needed()
-    page.wait_for_function("document.querySelector('.gallery img').complete")
+    wait_until(page, "document.querySelector('.gallery img').complete")
     assert page.evaluate("document.querySelector('.image-block img').naturalWidth") > 0
     # The page itself never scrolls sideways; only the gallery's row does.
     scroll_width, inner_width = page.evaluate("[document.documentElement.scrollWidth, window.innerWidth]")

@@ -15,7 +15,7 @@ from PIL import ImageDraw
 
 from articles.models import Image
 from tests import factories
-from tests.browser.conftest import serve_media
+from tests.browser.conftest import serve_media, wait_until
 from tests.quality import axe_violations, generated_story, reader_url
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -70,7 +70,7 @@ FILE_WIDTHS = """() => Promise.all([...document.querySelectorAll(".story-card__p
 def test_story_and_front_page_pictures(live_server, device_page, artifacts, pictured_story, width, scale):
     page = device_page(width, scale, height=800)
     assert page.goto(live_server.url + pictured_story.get_absolute_url()).status == 200
-    page.wait_for_function("document.querySelector('.story__lead img').complete")
+    wait_until(page, "document.querySelector('.story__lead img').complete")
     source, natural_width, complete, shown_width = page.evaluate(LEAD)
     assert complete and natural_width > 0
     assert source.endswith(".webp"), source
@@ -82,7 +82,7 @@ def test_story_and_front_page_pictures(live_server, device_page, artifacts, pict
 
     assert page.goto(live_server.url + reader_url("home")).status == 200
     page.evaluate("window.scrollTo(0, document.body.scrollHeight)")  # the lazy cards load
-    page.wait_for_function("[...document.querySelectorAll('.story-card__picture')].every(i => i.complete)")
+    wait_until(page, "[...document.querySelectorAll('.story-card__picture')].every(i => i.complete)")
     widths = page.evaluate(FILE_WIDTHS)
     assert len(widths) == 4 and all(0 < w <= 1200 for w in widths), widths
     if width == 360:
