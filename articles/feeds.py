@@ -19,6 +19,7 @@ from taggit.models import Tag
 
 from articles.conf import settings
 from articles.delivery import keys as delivery_keys
+from articles.listings import author_stories, tag_stories
 from articles.models import Article, Author, Section, tags_in_print
 
 DUBLIN_CORE = "http://purl.org/dc/elements/1.1/"
@@ -161,8 +162,12 @@ class LatestStoriesFeed(Feed):
         """The feed's object and its list (``articles.delivery.keys``)."""
         return [delivery_keys.LIST_HOME]
 
+    def newest(self, obj):
+        """The feed's stories, newest first, with what an item shows."""
+        return self.stories(obj).with_page_relations().order_by("-published_at", "-pk")
+
     def items(self, obj):
-        items = list(self.stories(obj).with_page_relations().order_by("-published_at", "-pk")[: settings.FEED_SIZE])
+        items = list(self.newest(obj)[: settings.FEED_SIZE])
         delivery_keys.shows(*self.list_keys(obj))
         delivery_keys.shows_stories(items)
         delivery_keys.shows(*(delivery_keys.tag(tag.pk) for item in items for tag in item.tags.all()))
@@ -221,6 +226,9 @@ class TagFeed(LatestStoriesFeed):
     def stories(self, obj):
         return super().stories(obj).tagged(obj)
 
+    def newest(self, obj):
+        return tag_stories(obj, super().stories(obj).with_page_relations())
+
     def list_keys(self, obj):
         return [delivery_keys.tag(obj.pk), delivery_keys.list_tag(obj.pk)]
 
@@ -239,6 +247,9 @@ class AuthorFeed(LatestStoriesFeed):
 
     def stories(self, obj):
         return super().stories(obj).by_author(obj)
+
+    def newest(self, obj):
+        return author_stories(obj, super().stories(obj).with_page_relations())
 
     def list_keys(self, obj):
         return [delivery_keys.author(obj.pk), delivery_keys.list_author(obj.pk)]

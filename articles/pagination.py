@@ -42,6 +42,8 @@ class CappedPaginator(Paginator):
         """How many items there are, counting no further than one past the cap."""
         limit = self.cap + 1
         items = self.object_list
+        if hasattr(items, "count_up_to"):
+            return items.count_up_to(limit)  # articles.listings.LinkedStories
         if hasattr(items, "values_list"):
             # Only ids, no order, no prefetching: the database stops at the LIMIT
             # and may take whichever index finds that many rows soonest.

@@ -22,7 +22,7 @@ django-imagefield's ``post_save`` makes its renditions.
 """
 
 from django.db import DEFAULT_DB_ALIAS
-from django.db.models.signals import pre_save
+from django.db.models.signals import post_migrate, pre_save
 from django.dispatch import Signal
 
 content_changed = Signal()
@@ -69,9 +69,11 @@ def _settle_file_of_raw_image_save(sender, instance, raw=False, **kwargs):
 
 def connect(app_config):
     from articles.delivery import changes
-    from articles.models import Article, Image
+    from articles.models import Article, Image, in_print
 
     changes.connect()
+    # A migration that rebuilds a table on SQLite drops its triggers: put back the copies' triggers.
+    post_migrate.connect(in_print.ensure, sender=app_config, dispatch_uid="articles.in_print.ensure")
     pre_save.connect(
         _settle_preview_key_of_raw_save,
         sender=Article,

@@ -13,6 +13,7 @@ from taggit.models import Tag
 from articles.conf import settings
 from articles.delivery import keys, story_render
 from articles.filters import StoryFilter
+from articles.listings import LinkedStories, author_stories, tag_stories
 from articles.models import Article, Author, Section, TaggedArticle, tags_in_print
 from articles.pagination import CappedPaginator
 from articles.renderer import body_regions
@@ -70,6 +71,10 @@ class ListingMixin:
         """This list's stories not yet due: the page changes when the first one is (None: any)."""
         return None
 
+    def note_next_due(self):
+        """The page changes by itself when the first of its scheduled stories comes due."""
+        keys.next_due(self.scheduled_stories())
+
     def get_paginate_by(self, queryset):
         return settings.PAGINATE_BY
 
@@ -99,7 +104,7 @@ class ListingMixin:
         context["page_links"] = links
         keys.shows(*self.list_keys())
         keys.shows_stories(context.get(self.context_object_name) or [])
-        keys.next_due(self.scheduled_stories())
+        self.note_next_due()
         # An empty list is nothing a search engine should keep.
         context.setdefault("noindex", page is None or not page.paginator.count)
         return context
@@ -157,6 +162,14 @@ class SectionView(FeedObjectListView):
         return queryset.in_section(self.feed_object)
 
 
+def note_first_due(stories, scheduled_stories):
+    """``next_due`` for a tag's or author's list: from its link rows when it is read through them."""
+    if isinstance(stories, LinkedStories):
+        keys.changes_at(stories.first_due())
+    else:
+        keys.next_due(scheduled_stories())
+
+
 class TagView(FeedObjectListView):
     """A tag's stories. A tag only drafts or scheduled stories carry is a 404.
 
@@ -172,6 +185,12 @@ class TagView(FeedObjectListView):
     def get_feed_objects(self):
         return tags_in_print()
 
+    def get_queryset(self):
+        return tag_stories(self.feed_object, Article.objects.for_reader())
+
+    def note_next_due(self):
+        note_first_due(self.object_list, self.scheduled_stories)
+
     def filter_stories(self, queryset):
         return queryset.tagged(self.feed_object)
 
@@ -184,6 +203,12 @@ class AuthorView(FeedObjectListView):
 
     def get_feed_objects(self):
         return Author.objects.select_related("photo")
+
+    def get_queryset(self):
+        return author_stories(self.feed_object, Article.objects.for_reader())
+
+    def note_next_due(self):
+        note_first_due(self.object_list, self.scheduled_stories)
 
     def filter_stories(self, queryset):
         # Any role: a photographer's page lists the stories with their pictures.

@@ -12,7 +12,7 @@ from taggit.managers import TaggableManager
 from taggit.models import Tag, TaggedItemBase
 
 from articles.models.base import Timestamped, slug_check
-from articles.models.bylines import Byline
+from articles.models.bylines import Byline, in_print_field
 from articles.models.corrections import SlugRedirect
 from articles.weblinks import WebURLField, web_url_check
 
@@ -503,6 +503,8 @@ class TaggedArticle(TaggedItemBase):
         on_delete=protect_released_stories,
         related_name="%(app_label)s_%(class)s_items",
     )
+    # The story's publication time while it is published: kept by the database (articles.models.in_print).
+    story_published_at = in_print_field()
 
     objects = TaggedArticleManager()
 
@@ -512,7 +514,15 @@ class TaggedArticle(TaggedItemBase):
         # A tag's stories by tag (the other way round from the unique key, which
         # serves "does this story carry the tag?"): for rare tags the planner
         # starts here, and taggit's "tags in print" reads it without the table.
-        indexes = [models.Index(fields=["tag", "content_object"], name="taggedarticle_tag_story")]
+        indexes = [
+            models.Index(fields=["tag", "content_object"], name="taggedarticle_tag_story"),
+            # A tag's page in print, newest first, read in order (articles.listings).
+            models.Index(
+                fields=["tag", "-story_published_at", "-content_object"],
+                name="taggedarticle_tag_in_print",
+                condition=models.Q(story_published_at__isnull=False),
+            ),
+        ]
         constraints = [
             models.UniqueConstraint(fields=["content_object", "tag"], name="unique_article_tag"),
         ]

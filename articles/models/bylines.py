@@ -2,6 +2,15 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 
+def in_print_field():
+    """The story's ``published_at`` copied onto a tag or byline row while it is published, else NULL.
+
+    Derived data kept by database triggers (``articles.models.in_print``):
+    never edited, never serialized into fixtures.
+    """
+    return models.DateTimeField(_("story published at"), null=True, editable=False, serialize=False)
+
+
 class BylineManager(models.Manager):
     def get_by_natural_key(self, article_slug, author_slug, role):
         return self.get(article__slug=article_slug, author__slug=author_slug, role=role)
@@ -26,6 +35,8 @@ class Byline(models.Model):
     )
     role = models.CharField(_("role"), max_length=30, choices=Role.choices, default=Role.BY)
     position = models.PositiveIntegerField(_("position"), default=0)
+    # The story's publication time while it is published: kept by the database (articles.models.in_print).
+    story_published_at = in_print_field()
 
     objects = BylineManager()
 
@@ -35,7 +46,15 @@ class Byline(models.Model):
         ordering = ["position", "pk"]
         # An author's stories by author (the unique key starts with the story):
         # author pages and "authors in print" for the sitemap.
-        indexes = [models.Index(fields=["author", "article"], name="byline_author_story")]
+        indexes = [
+            models.Index(fields=["author", "article"], name="byline_author_story"),
+            # An author's page in print, newest first, read in order (articles.listings).
+            models.Index(
+                fields=["author", "-story_published_at", "-article"],
+                name="byline_author_in_print",
+                condition=models.Q(story_published_at__isnull=False),
+            ),
+        ]
         constraints = [
             models.UniqueConstraint(fields=["article", "author", "role"], name="unique_byline_role"),
         ]

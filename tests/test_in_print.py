@@ -1,0 +1,190 @@
+"""The story's publication time on its tag and byline rows, kept by the database (articles.models.in_print).
+
+Every way a story's status or time can change is tried: save(), the ORM's
+update(), raw SQL, fixtures; and every way a link row is written.
+"""
+
+import datetime
+
+import pytest
+from django.core.management import call_command
+from django.db import connection
+from django.utils import timezone
+
+from articles.listings import LinkedStories, author_stories, tag_stories
+from articles.models import Article, Byline, TaggedArticle, in_print
+from tests import factories
+
+pytestmark = pytest.mark.django_db
+
+
+def copies(story):
+    """The copies on ``story``'s tag rows and byline rows, as one set."""
+    tags = TaggedArticle.objects.filter(content_object=story).values_list("story_published_at", flat=True)
+    bylines = Byline.objects.filter(article=story).values_list("story_published_at", flat=True)
+    return {*tags, *bylines}
+
+
+def linked_story(**kwargs):
+    story = factories.ArticleFactory(**kwargs)
+    factories.TaggedArticleFactory(content_object=story)
+    factories.TaggedArticleFactory(content_object=story)
+    factories.BylineFactory(article=story)
+    return story
+
+
+def test_published_story_rows_carry_its_time():
+    story = linked_story()
+    assert copies(story) == {story.published_at}
+
+
+@pytest.mark.parametrize("trait", ["draft", "scheduled"])
+def test_rows_of_a_story_not_live_carry_its_time_only_when_published(trait):
+    story = linked_story(**{trait: True})
+    # Scheduled is published with a time to come: copied, and the lists wait for the time.
+    assert copies(story) == ({story.published_at} if trait == "scheduled" else {None})
+
+
+def test_save_that_withdraws_or_moves_a_story_moves_the_copies():
+    story = linked_story()
+    story.published_at = story.published_at - datetime.timedelta(days=3)
+    story.save()
+    assert copies(story) == {story.published_at}
+    story.status = Article.Status.UNPUBLISHED
+    story.save()
+    assert copies(story) == {None}
+
+
+def test_queryset_update_moves_the_copies():
+    story = linked_story()
+    Article.objects.filter(pk=story.pk).update(status=Article.Status.DRAFT)
+    assert copies(story) == {None}
+    when = timezone.now() - datetime.timedelta(hours=5)
+    Article.objects.filter(pk=story.pk).update(status=Article.Status.PUBLISHED, published_at=when)
+    assert copies(story) == {when}
+
+
+def test_raw_sql_moves_the_copies():
+    story = linked_story()
+    with connection.cursor() as cursor:
+        cursor.execute("UPDATE articles_article SET status = 'review' WHERE id = %s", [story.pk])
+    assert copies(story) == {None}
+
+
+def test_a_row_added_to_a_live_story_gets_the_copy_whatever_it_was_given():
+    story = factories.ArticleFactory()
+    tag = factories.TagFactory()
+    row = TaggedArticle.objects.create(content_object=story, tag=tag, story_published_at=timezone.now())
+    assert TaggedArticle.objects.get(pk=row.pk).story_published_at == story.published_at
+    byline = factories.BylineFactory(article=story)
+    Byline.objects.filter(pk=byline.pk).update(story_published_at=None)
+    assert Byline.objects.get(pk=byline.pk).story_published_at == story.published_at
+
+
+def test_a_row_moved_to_another_story_takes_that_storys_copy():
+    live, draft = factories.ArticleFactory(), factories.ArticleFactory(draft=True)
+    byline = factories.BylineFactory(article=live)
+    Byline.objects.filter(pk=byline.pk).update(article=draft)
+    assert Byline.objects.get(pk=byline.pk).story_published_at is None
+
+
+def test_the_fixture_loads_with_its_copies():
+    call_command("loaddata", "syria-no-fly-zones", verbosity=0)
+    story = Article.objects.get()
+    assert copies(story) == {story.published_at}
+    # Derived data is never written into a fixture.
+    from django.core import serializers
+
+    dumped = serializers.serialize("json", TaggedArticle.objects.all())
+    assert "story_published_at" not in dumped
+
+
+def test_a_dropped_trigger_is_put_back_after_migrate_and_the_copies_filled_again():
+    # What a table rebuild does on SQLite (a later migration's AlterField).
+    story = linked_story()
+    name = in_print.trigger_names(connection.vendor)[0]
+    in_print.uninstall(connection)
+    assert name in in_print.missing("default")
+    Article.objects.filter(pk=story.pk).update(status=Article.Status.DRAFT)
+    assert copies(story) == {story.published_at}, "no trigger: the copies fell behind"
+    in_print.ensure(using="default")
+    assert in_print.missing("default") == []
+    assert copies(story) == {None}
+
+
+def test_all_triggers_exist_after_the_migrations():
+    assert in_print.missing("default") == []
+
+
+# -- the lists read through the copies
+
+
+def story_at(minutes_ago, **kwargs):
+    return factories.ArticleFactory(published_at=timezone.now() - datetime.timedelta(minutes=minutes_ago), **kwargs)
+
+
+def test_tag_list_pages_are_in_order_and_only_live_stories():
+    tag = factories.TagFactory()
+    stories = [story_at(n) for n in range(1, 8)]
+    hidden = [factories.ArticleFactory(draft=True), factories.ArticleFactory(scheduled=True)]
+    for story in [*stories, *hidden]:
+        factories.TaggedArticleFactory(content_object=story, tag=tag)
+    factories.TaggedArticleFactory(content_object=story_at(30))  # another tag's story
+    listing = tag_stories(tag, Article.objects.for_reader())
+    assert isinstance(listing, LinkedStories)
+    assert listing.count() == 7
+    assert listing.count_up_to(3) == 3
+    assert list(listing[0:3]) == stories[0:3]
+    assert list(listing[3:7]) == stories[3:7]
+    assert listing.first_due() == hidden[1].published_at
+
+
+def test_author_credited_twice_on_a_story_is_listed_once_in_place():
+    author = factories.AuthorFactory()
+    first, second, third = story_at(1), story_at(2), story_at(3)
+    for story in (first, second, third):
+        factories.BylineFactory(article=story, author=author)
+    factories.BylineFactory(article=second, author=author, role=Byline.Role.PHOTOGRAPHS)
+    listing = author_stories(author, Article.objects.for_reader())
+    assert listing.count() == 3
+    assert list(listing[0:2]) == [first, second]
+    assert list(listing[2:4]) == [third]
+
+
+def test_a_story_withdrawn_leaves_the_list_at_once():
+    tag = factories.TagFactory()
+    story = story_at(1)
+    factories.TaggedArticleFactory(content_object=story, tag=tag)
+    Article.objects.filter(pk=story.pk).update(status=Article.Status.UNPUBLISHED)
+    listing = tag_stories(tag, Article.objects.for_reader())
+    assert listing.count() == 0
+    assert list(listing[0:20]) == []
+
+
+def test_a_slice_is_required():
+    listing = tag_stories(factories.TagFactory(), Article.objects.for_reader())
+    with pytest.raises(TypeError):
+        listing[0]
+
+
+def edge_max_age(response):
+    return int(response["Surrogate-Control"].split("max-age=")[1].split(",")[0])
+
+
+@pytest.mark.parametrize("path", ["/tag/syria/", "/author/jane/"])
+def test_a_scheduled_story_coming_due_is_the_lists_next_change(client, path):
+    tag, author = factories.TagFactory(slug="syria"), factories.AuthorFactory(slug="jane")
+
+    def story(**kwargs):
+        story = factories.ArticleFactory(**kwargs)
+        factories.TaggedArticleFactory(content_object=story, tag=tag)
+        factories.BylineFactory(article=story, author=author)
+        return story
+
+    story(published_at=timezone.now() - datetime.timedelta(minutes=5))
+    # Scheduled elsewhere: not this list's change.
+    factories.ArticleFactory(published_at=timezone.now() + datetime.timedelta(minutes=10))
+    assert edge_max_age(client.get(path)) > 3600
+    story(published_at=timezone.now() + datetime.timedelta(minutes=30))
+    # The edge may keep the page only until the story is due.
+    assert 0 < edge_max_age(client.get(path)) <= 30 * 60
