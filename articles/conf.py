@@ -157,8 +157,11 @@ DEFAULTS = {
     # stories is one part, or several of at most this many. The sitemaps
     # protocol allows 50,000; 10,000 keeps a part quick to render and fetch.
     "SITEMAP_PART_SIZE": 10000,
-    # The site's address for links in mail to the newsroom (review requests),
-    # e.g. "https://cms.example.com". Empty: the address the request came to.
+    # The site's address, e.g. "https://cms.example.com": for links in mail to
+    # the newsroom (review requests) and the domain of feed item ids, which
+    # must not change with the host a feed was fetched through. Empty: the
+    # address the request came to (for feed ids, django.contrib.sites' domain
+    # when that app is installed).
     "SITE_URL": "",
     # -- writing aids (issue 13)
     # Recommended lengths, in characters, that the story form's counters

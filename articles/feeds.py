@@ -1,9 +1,19 @@
 """RSS 2.0 and Atom feeds: the latest stories, and per section, tag and author.
 
 Django's feed generators write one author per item; a story can carry several
-bylines (a reporter, a desk, an agency), and feed readers that credit only the
-first one are how co-authors get lost. The generators below write every byline:
-one ``dc:creator`` each in RSS, one ``<author>`` each in Atom.
+bylines in several roles (``articles.syndication.credits``). Only the "by"
+bylines are authors; the other roles are contributors:
+
+- RSS: one ``dc:creator`` with the credit line as the byline prints it
+  ("Jane Hack and Reuters"), one ``dc:contributor`` per contributor. RSS has
+  no structured person, and readers show one creator: feedparser the last of
+  several, SimplePie the first; one credit line reads right in both.
+- Atom: one ``<author>`` (name and author page) per author, in byline order,
+  and one ``<contributor>`` per contributor.
+
+Item ids are tag URIs on the site's domain (``item_id_domain``), never the
+host a request happened to name, so a feed fetched under another address
+does not show subscribers every story again.
 """
 
 import re
@@ -21,6 +31,7 @@ from articles.conf import settings
 from articles.delivery import keys as delivery_keys
 from articles.listings import author_stories, tag_stories
 from articles.models import Article, Author, Section, tags_in_print
+from articles.syndication import credits, summaries
 
 DUBLIN_CORE = "http://purl.org/dc/elements/1.1/"
 
@@ -88,48 +99,67 @@ def feed_urls(obj=None):
     }
 
 
+def item_id_domain(feed_link):
+    """The domain feed item ids are minted on: the site's, not the request's.
+
+    ``ARTICLES_SITE_URL`` when set; else the domain of the feed's own link,
+    which Django's syndication builds from ``django.contrib.sites``' current
+    site when that app is installed, and from the request's host otherwise.
+    """
+    return urlsplit(settings.SITE_URL or feed_link).hostname
+
+
 class BylineCreditsMixin:
     """Shared by both generators: absolute author pages and a stable item id.
 
-    Feed items arrive with relative author paths (``byline_credits``) and the
-    story's key; only the generator knows the absolute address of the feed,
-    so it finishes both here.
+    Feed items arrive with relative author paths (``author_credits``,
+    ``contributor_credits``) and the story's key; only the generator knows
+    the absolute address of the feed, so it finishes both here.
     """
 
-    def add_item(self, *args, byline_credits=(), story_key=None, **kwargs):
+    def add_item(self, *args, author_credits=(), contributor_credits=(), story_key=None, **kwargs):
         if story_key is not None:
             # A tag URI outlives slug and date changes, so a re-headlined
             # story is not shown to subscribers twice.
             pk, created = story_key
-            host = urlsplit(self.feed["link"]).hostname
-            kwargs["unique_id"] = f"tag:{host},{created:%Y-%m-%d}:article:{pk}"
+            kwargs["unique_id"] = f"tag:{item_id_domain(self.feed['link'])},{created:%Y-%m-%d}:article:{pk}"
             kwargs["unique_id_is_permalink"] = False
-        credits = [(str(name), urljoin(self.feed["link"], path)) for name, path in byline_credits]
-        super().add_item(*args, byline_credits=credits, **kwargs)
+        super().add_item(
+            *args,
+            author_credits=self._absolute(author_credits),
+            contributor_credits=self._absolute(contributor_credits),
+            **kwargs,
+        )
+
+    def _absolute(self, people):
+        return [(str(name), urljoin(self.feed["link"], path)) for name, path in people]
 
 
 class BylinesRssFeed(BylineCreditsMixin, Rss201rev2Feed):
-    """RSS 2.0 with one Dublin Core ``dc:creator`` per byline."""
+    """RSS 2.0 with the authors' credit line as ``dc:creator`` and each contributor as ``dc:contributor``."""
 
     def rss_attributes(self):
         return {**super().rss_attributes(), "xmlns:dc": DUBLIN_CORE}
 
     def add_item_elements(self, handler, item):
         super().add_item_elements(handler, item)
-        for name, _url in item["byline_credits"]:
-            handler.addQuickElement("dc:creator", name)
+        if item["author_credits"]:
+            handler.addQuickElement("dc:creator", credits.credit_line(name for name, _url in item["author_credits"]))
+        for name, _url in item["contributor_credits"]:
+            handler.addQuickElement("dc:contributor", name)
 
 
 class BylinesAtomFeed(BylineCreditsMixin, Atom1Feed):
-    """Atom with one ``<author>`` (name and author page) per byline."""
+    """Atom with one ``<author>`` per author and one ``<contributor>`` per contributor (name and page)."""
 
     def add_item_elements(self, handler, item):
         super().add_item_elements(handler, item)
-        for name, url in item["byline_credits"]:
-            handler.startElement("author", {})
-            handler.addQuickElement("name", name)
-            handler.addQuickElement("uri", url)
-            handler.endElement("author")
+        for element, people in (("author", item["author_credits"]), ("contributor", item["contributor_credits"])):
+            for name, url in people:
+                handler.startElement(element, {})
+                handler.addQuickElement("name", name)
+                handler.addQuickElement("uri", url)
+                handler.endElement(element)
 
 
 class LatestStoriesFeed(Feed):
@@ -172,15 +202,21 @@ class LatestStoriesFeed(Feed):
         delivery_keys.shows_stories(items)
         delivery_keys.shows(*(delivery_keys.tag(tag.pk) for item in items for tag in item.tags.all()))
         delivery_keys.next_due()
+        # A story without a standfirst is summed up by its first paragraph:
+        # one query for all such stories, none when every story has one.
+        without_standfirst = [item for item in items if not item.standfirst.strip()]
+        paragraphs = summaries.first_paragraphs(without_standfirst)
+        for item in without_standfirst:
+            item.feed_paragraph = paragraphs.get(item.pk, "")
         return items
 
     def item_title(self, item):
         return item.headline
 
     def item_description(self, item):
-        # Both formats read the description as HTML; the standfirst is plain
+        # Both formats read the description as HTML; the summary is plain
         # text, so "Q&A" or "<" must reach the reader as written.
-        return escape(item.standfirst)
+        return escape(summaries.summary(item, getattr(item, "feed_paragraph", "")))
 
     def item_pubdate(self, item):
         return item.published_at
@@ -194,9 +230,8 @@ class LatestStoriesFeed(Feed):
 
     def item_extra_kwargs(self, item):
         return {
-            "byline_credits": [
-                (byline.author.name, byline.author.get_absolute_url()) for byline in item.bylines.all()
-            ],
+            "author_credits": [(author.name, author.get_absolute_url()) for author in credits.authors(item)],
+            "contributor_credits": [(author.name, author.get_absolute_url()) for author in credits.contributors(item)],
             "story_key": (item.pk, item.created_at),
         }
 

@@ -18,6 +18,10 @@ Choices worth knowing:
   (``2017-07-05T13:00:00+01:00``), never naive. ``dateModified`` is never
   earlier than ``datePublished`` (a scheduled story is edited before it goes
   out). A draft has no publication time, so previews simply leave it out.
+- Credits (``articles.syndication.credits``): only the "by" bylines are
+  ``author`` (Person, or Organization for a desk or an agency), and
+  ``article:author`` and ``<meta name="author">``; "edited by" is ``editor``;
+  additional reporting, photographs, video and graphics are ``contributor``.
 - Corrections (not updates) are JSON-LD ``correction``: ``CorrectionComment``
   objects with their text and date, as the story page lists them. Pages
   prefetch ``corrections`` (the stored render and the preview do; anything
@@ -37,6 +41,7 @@ from django.utils.safestring import mark_safe
 from articles.conf import settings
 from articles.images.renditions import JSONLD_CROPS, SHARE_CROP
 from articles.models.corrections import Correction
+from articles.syndication import credits
 from articles.weblinks import web_url
 
 # Google's limit for the NewsArticle headline in rich results.
@@ -128,12 +133,18 @@ def _language():
     return translation.to_locale(translation.get_language() or "en").replace("_", "-")
 
 
-def _bylined_authors(article):
-    """Each author once, in byline order (one may hold two roles on a story)."""
-    authors = {}
-    for byline in article.bylines.all():
-        authors.setdefault(byline.author.pk, byline.author)
-    return list(authors.values())
+def _agent(author, request):
+    """A schema.org Person or Organization for one credited author."""
+    return {
+        "@type": "Organization" if author.is_organization else "Person",
+        "name": author.name,
+        "url": author_url(author, request),
+    }
+
+
+def author_names(article):
+    """``"Jane Hack, Reuters"``: whom the story is by, for ``<meta name="author">``."""
+    return ", ".join(author.name for author in credits.authors(article))
 
 
 def news_article_jsonld(article, request):
@@ -152,14 +163,11 @@ def news_article_jsonld(article, request):
     if published := _published(article):
         data["datePublished"] = published
     data["dateModified"] = _modified(article)
-    data["author"] = [
-        {
-            "@type": "Organization" if author.is_organization else "Person",
-            "name": author.name,
-            "url": author_url(author, request),
-        }
-        for author in _bylined_authors(article)
-    ]
+    data["author"] = [_agent(author, request) for author in credits.authors(article)]
+    if editors := credits.editors(article):
+        data["editor"] = [_agent(author, request) for author in editors]
+    if contributors := credits.contributors(article, credits.CONTRIBUTING_ROLES):
+        data["contributor"] = [_agent(author, request) for author in contributors]
     publisher = {"@type": "Organization", "name": str(settings.PUBLICATION_NAME)}
     if settings.PUBLISHER_LOGO_URL:
         publisher["logo"] = {"@type": "ImageObject", "url": request.build_absolute_uri(settings.PUBLISHER_LOGO_URL)}
@@ -218,7 +226,7 @@ def open_graph(article, request):
         ("article:modified_time", _modified(article)),
         ("article:section", article.section.name),
     ]
-    properties += [("article:author", author_url(author, request)) for author in _bylined_authors(article)]
+    properties += [("article:author", author_url(author, request)) for author in credits.authors(article)]
     properties += [("article:tag", tag.name) for tag in article.tags.all()]
     return properties
 

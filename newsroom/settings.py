@@ -270,8 +270,9 @@ ARTICLES_PUBLISHER_LOGO_URL = "/static/newsroom/logo.png"
 # their page caches and ETags agree; unset, the app derives it from the
 # static manifest and the template files (articles.delivery.fingerprint).
 ARTICLES_DEPLOY_VERSION = os.environ.get("DEPLOY_VERSION") or None
-# Links in mail to the newsroom (review requests), e.g. https://cms.example.com;
-# unset, the address the submitting request came to.
+# The site's address, e.g. https://cms.example.com: links in mail to the
+# newsroom (review requests) and the domain of feed item ids; unset, the
+# address the request came to.
 ARTICLES_SITE_URL = os.environ.get("SITE_URL", "")
 
 # Mail (editors are told when a story is submitted for review). The console

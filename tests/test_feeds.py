@@ -63,7 +63,7 @@ def test_seed_story_in_latest_feed_with_desk_byline_and_tags(client, seed_story,
 
 
 @pytest.mark.parametrize("flavour", FLAVOURS)
-def test_every_byline_in_order(client, flavour):
+def test_authors_in_byline_order_and_other_roles_as_contributors(client, flavour):
     desk = factories.AuthorFactory(name="Our Foreign Staff", slug="foreign-staff", kind="desk")
     reporter = factories.AuthorFactory(name="Roland Oliphant", slug="roland-oliphant")
     agency = factories.AuthorFactory(name="Reuters", slug="reuters", kind="agency")
@@ -76,14 +76,18 @@ def test_every_byline_in_order(client, flavour):
 
     entry = entry_for(fetch(client, f"/feeds/{flavour}/"), article)
 
-    assert [author.name for author in entry.authors] == ["Roland Oliphant", "Our Foreign Staff", "Reuters"]
+    assert [contributor.name for contributor in entry.contributors] == ["Reuters"]
     assert entry.summary == "Washington would consider joint no-fly zones."
-    if flavour == "atom":
+    if flavour == "rss":
+        # One credit line, as the byline prints it.
+        assert [author.name for author in entry.authors] == ["Roland Oliphant and Our Foreign Staff"]
+    else:
+        assert [author.name for author in entry.authors] == ["Roland Oliphant", "Our Foreign Staff"]
         assert [author.href for author in entry.authors] == [
             "http://testserver/author/roland-oliphant/",
             "http://testserver/author/foreign-staff/",
-            "http://testserver/author/reuters/",
         ]
+        assert [contributor.href for contributor in entry.contributors] == ["http://testserver/author/reuters/"]
 
 
 @pytest.mark.parametrize("flavour", FLAVOURS)
@@ -94,14 +98,15 @@ def test_standfirst_is_text_not_markup(client, flavour):
     assert entry.summary == "Q&amp;A: why &lt;no-fly&gt; zones?"
 
 
-def test_rss_writes_one_dc_creator_per_byline(client):
+def test_rss_writes_one_dc_creator_with_the_credit_line(client):
     authors = [factories.AuthorFactory(name=f"Reporter {n}") for n in range(3)]
     story_with_bylines(*((author, Byline.Role.BY) for author in authors))
 
     body = client.get("/feeds/rss/").content.decode()
 
     assert 'xmlns:dc="http://purl.org/dc/elements/1.1/"' in body
-    assert body.count("<dc:creator>") == 3
+    assert body.count("<dc:creator>") == 1
+    assert "<dc:creator>Reporter 0, Reporter 1 and Reporter 2</dc:creator>" in body
     # No per-element namespace declarations (Django's single-author style).
     assert "<dc:creator xmlns" not in body
 
@@ -261,7 +266,8 @@ def test_feed_query_count_is_constant(client, django_assert_num_queries, stories
         with django_assert_num_queries(OBJECT_FEED_QUERIES):
             parsed = fetch(client, object_feed_url(kind, slug, flavour))
         assert len(parsed.entries) == stories
-        assert all(len(entry.authors) == bylines for entry in parsed.entries)
+        # RSS: one credit line; Atom: one author each.
+        assert all(len(entry.authors) == (bylines if flavour == "atom" else 1) for entry in parsed.entries)
 
 
 # Autodiscovery

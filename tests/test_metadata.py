@@ -142,7 +142,7 @@ def test_people_desks_and_agencies_in_byline_order(client):
     desk = factories.AuthorFactory(name="Our Foreign Staff", kind=Author.Kind.DESK)
     agency = factories.AuthorFactory(name="Reuters", kind=Author.Kind.AGENCY)
     # Created out of order: the page follows the byline positions.
-    factories.BylineFactory(article=article, author=agency, position=3, role=Byline.Role.ADDITIONAL_REPORTING)
+    factories.BylineFactory(article=article, author=agency, position=3)
     factories.BylineFactory(article=article, author=reporter, position=1)
     factories.BylineFactory(article=article, author=desk, position=2)
     head = page(client, article)
@@ -164,7 +164,10 @@ def test_an_author_in_two_roles_is_credited_once():
     factories.BylineFactory(article=article, author=author, position=2, role=Byline.Role.PHOTOGRAPHS)
     article = Article.objects.for_reader().get(pk=article.pk)
     request = _request()
-    assert len(metadata.news_article_jsonld(article, request)["author"]) == 1
+    data = metadata.news_article_jsonld(article, request)
+    assert len(data["author"]) == 1
+    # Credited once, as an author: not again as a contributor.
+    assert "contributor" not in data
     assert len([v for k, v in metadata.open_graph(article, request) if k == "article:author"]) == 1
 
 

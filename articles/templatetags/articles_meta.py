@@ -17,6 +17,7 @@ def story_metadata(context, article):
     request = context["request"]
     return {
         "description": metadata.description(article),
+        "author_names": metadata.author_names(article),
         "canonical_url": metadata.canonical_url(article, request),
         "open_graph": metadata.open_graph(article, request),
         "twitter_card": metadata.twitter_card(article, request),
