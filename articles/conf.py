@@ -125,10 +125,6 @@ DEFAULTS = {
     # TextSearch.shortlist); more matches than this means a word common enough
     # for the newest-first walk to fill a page quickly.
     "SEARCH_SHORTLIST": 10000,
-    # A search with a topic of at most this many stories reads the topic's
-    # stories first (articles.search.query.TextSearch.narrow_to_topics);
-    # a bigger topic is read newest first with the other filters.
-    "SEARCH_TOPIC_SHORTLIST": 50000,
     # A phrase is looked for among the newest this many stories holding all
     # its words (articles.search.query.TextSearch.filter): checking a phrase
     # reads each candidate's whole document.

@@ -156,10 +156,9 @@ def test_filtered_search_query_count_is_constant(client, django_assert_num_queri
         "ordering": "oldest",
     }
     # On PostgreSQL a search ordered by date first reads its matches' ids
-    # through the text index (articles.search.query.TextSearch.shortlist),
-    # and sizes up the topic (TextSearch.narrow_to_topics).
+    # through the text index (articles.search.query.TextSearch.shortlist).
     postgresql = connection.vendor == "postgresql"
-    with django_assert_num_queries(SEARCH_FILTERED_QUERIES + 2 * postgresql):
+    with django_assert_num_queries(SEARCH_FILTERED_QUERIES + postgresql):
         response = client.get("/search/", params)
     assert len(response.context["articles"]) == min(stories, 20)
 

@@ -10,7 +10,7 @@ configuration indexes, so ``x&lt;y`` is the words ``x`` and ``y``.
 import html
 
 from django.db import connections
-from django.db.models import BooleanField, F, FloatField, Lookup
+from django.db.models import BooleanField, FloatField
 from django.db.models.expressions import RawSQL
 
 from articles.search import search_config
@@ -153,26 +153,3 @@ def highlights(pks, text, using):
         )
         # The text still has the stored entities (&lt;): decode them, render_snippet escapes again.
         return {pk: html.unescape(text or "") for pk, text in cursor.fetchall()}
-
-
-class AnyOf(Lookup):
-    """``lhs = ANY(ARRAY(subquery))``: the subquery's rows are read first, once, and looked up by ``lhs``'s index.
-
-    A plain ``IN``/``EXISTS`` lets the planner walk the publication-time
-    index and test each story instead, which is right for a big topic and
-    slow for a small one combined with a common word (see :func:`among_stories_of`).
-    """
-
-    lookup_name = "any_of"
-
-    def as_sql(self, compiler, connection):
-        lhs, lhs_params = self.process_lhs(compiler, connection)
-        rhs, rhs_params = self.process_rhs(compiler, connection)
-        return f"{lhs} = ANY(ARRAY{rhs})", (*lhs_params, *rhs_params)
-
-
-def among_stories_of(tag_pk):
-    """A filter() argument: the stories tagged ``tag_pk``, read from the tag's rows first."""
-    from articles.models import TaggedArticle
-
-    return AnyOf(F("pk"), TaggedArticle.objects.filter(tag=tag_pk).values("content_object_id"))
