@@ -16,27 +16,27 @@ It is list-like enough for Django's ``Paginator`` and ``ListView``:
 :meth:`LinkedStories.count_up_to`.
 """
 
-from django.db import connections
 from django.db.models import Exists, Min, OuterRef
 from django.utils import timezone
 
-from articles.models import Article, Byline, TaggedArticle
-
-# Where the copies are kept by triggers (articles.models.in_print).
-VENDORS = {"postgresql", "sqlite"}
+from articles.models import Article, Byline, TaggedArticle, in_print
 
 
 class LinkedStories:
     model = Article
     ordered = True
 
-    def __init__(self, links, story_field, stories):
-        """``links``: the link rows of one tag or author, one per story; ``stories``: what pages are read from."""
+    def __init__(self, links, story_field, stories, *, once=None):
+        """``links``: the link rows of one tag or author; ``stories``: what pages are read from.
+
+        ``once``: a filter leaving one row per story, where a story may have several.
+        """
         self.stories = stories
         self.links = links
         self.now = timezone.now()
+        listed = links.filter(once) if once is not None else links
         self.ids = (
-            links.filter(story_published_at__lte=self.now)
+            listed.filter(story_published_at__lte=self.now)
             .order_by("-story_published_at", f"-{story_field}")
             .values(story_field)
         )
@@ -65,7 +65,7 @@ class LinkedStories:
 
 
 def _through_links(stories):
-    return connections[stories.db].vendor in VENDORS
+    return in_print.kept(stories.db)
 
 
 def tag_stories(tag, stories):
@@ -81,8 +81,9 @@ def author_stories(author, stories):
     if not _through_links(stories):
         return stories.by_author(author).order_by("-published_at", "-pk")
     # One row per story: an author credited twice on a story (reporting and
-    # photographs) is listed by the first of their rows. Not DISTINCT, which
-    # would need the time in the subquery's columns; this keeps the index order.
+    # photographs, one row per role) is listed by the row of their first role.
+    # Not DISTINCT, which would need the time in the subquery's columns; this
+    # keeps the index order, and both indexes hold the role (no table reads).
     links = Byline.objects.using(stories.db).filter(author=author)
-    earlier = Byline.objects.filter(article=OuterRef("article"), author=author, pk__lt=OuterRef("pk"))
-    return LinkedStories(links.filter(~Exists(earlier)), "article_id", stories)
+    earlier = Byline.objects.filter(article=OuterRef("article"), author=author, role__lt=OuterRef("role"))
+    return LinkedStories(links, "article_id", stories, once=~Exists(earlier))

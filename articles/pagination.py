@@ -51,6 +51,10 @@ class CappedPaginator(Paginator):
             return items.values_list("pk", flat=True).order_by()[:limit].count()
         return len(items[:limit])
 
+    def know_count(self, count):
+        """The caller has the list's length already (a search's ranked window): no count query."""
+        self.__dict__["_read"] = min(int(count), self.cap + 1)
+
     @property
     def capped(self):
         """True when the list runs past the last page shown (the count is a lower bound)."""

@@ -238,6 +238,9 @@ class SearchView(ListingMixin, FilterView):
 
     def paginate_queryset(self, queryset, page_size):
         paginator = self.get_paginator(queryset, page_size)
+        search = getattr(self.filterset, "search", None)
+        if search is not None and search.window_size is not None:
+            paginator.know_count(search.window_size)
         try:
             page = paginator.page(self.request.GET.get(self.page_kwarg) or 1)
         except InvalidPage:

@@ -347,11 +347,14 @@ def test_no_snippets_without_search_words(client):
 def test_text_search_query_count(client, django_assert_num_queries):
     for n in range(25):
         story(f"<p>Zeppelin number {n}.</p>", hours=n + 1)
-    # the rank window's ids + count + window-ranked page + bylines + tags + next
-    # scheduled story + the form's three selects + snippets
-    with django_assert_num_queries(10):
+    # the rank window's ids + window-ranked page + bylines + tags + next
+    # scheduled story + the form's three selects + snippets: no count, the
+    # window's length is the count
+    with django_assert_num_queries(9):
         response = client.get("/search/", {"q": "zeppelin"})
     assert len(response.context["articles"]) == 20
+    assert response.context["paginator"].count == 25
+    assert "25 stories found" in response.content.decode()
 
 
 # -- keeping the index current ------------------------------------------------------------

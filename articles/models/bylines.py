@@ -53,6 +53,9 @@ class Byline(models.Model):
                 fields=["author", "-story_published_at", "-article"],
                 name="byline_author_in_print",
                 condition=models.Q(story_published_at__isnull=False),
+                # The role: a story credits an author once per role, and the list
+                # keeps their first role's row (articles.listings) from the index alone.
+                include=["role"],
             ),
         ]
         constraints = [

@@ -141,6 +141,15 @@ def _fill_sql(vendor):
             yield f"UPDATE {table} SET story_published_at = {copy} WHERE story_published_at IS NOT {copy}"
 
 
+# Where the copies are kept by triggers; elsewhere lists read the stories' own table.
+VENDORS = {"postgresql", "sqlite"}
+
+
+def kept(using):
+    """Whether the database ``using`` keeps the copies (its vendor has the triggers)."""
+    return connections[using].vendor in VENDORS
+
+
 def trigger_names(vendor):
     if vendor == "postgresql":
         return [name for name, _ in _postgres_triggers()]

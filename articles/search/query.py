@@ -102,15 +102,18 @@ class TextSearch:
         few matches to the topic instead. Lists are then ordered by that
         copy (:attr:`walk`), which equals ``published_at`` on every row read.
         """
-        from articles.listings import VENDORS
+        from articles.models import in_print
 
-        if self.vendor not in VENDORS or not tags:
+        if not tags or not in_print.kept(self.using):
             return queryset, tags
         tag, *others = tags
         # One filter() call: the tag and the time are conditions on the same row.
         queryset = queryset.filter(tagged_items__tag=tag, tagged_items__story_published_at__lte=timezone.now())
         self.walk = "tagged_items__story_published_at"
         return queryset, others
+
+    # How many stories "Best match" ranked (best_match), if it did.
+    window_size = None
 
     # The column lists are read in date order from (a tag's link rows), if not the stories' own.
     walk = None
@@ -140,6 +143,8 @@ class TextSearch:
         # Read once: the page and its count would each run the window's query again.
         newest = queryset.order_by(*self.newest_first())
         window = list(newest.values_list("pk", flat=True)[: settings.SEARCH_RANK_WINDOW])
+        # The list's length is known: its pages need not count it again.
+        self.window_size = len(window)
         return (
             Article.objects.using(queryset.db)
             .with_page_relations()
