@@ -4,6 +4,10 @@ Django's feed generators write one author per item; a story can carry several
 bylines (a reporter, a desk, an agency), and feed readers that credit only the
 first one are how co-authors get lost. The generators below write every byline:
 one ``dc:creator`` each in RSS, one ``<author>`` each in Atom.
+
+Each item carries the story's full text as well (RSS ``content:encoded``,
+Atom ``<content type="html">``): the body as readers see it, made to stand
+alone (``articles.syndication.body``).
 """
 
 import re
@@ -20,8 +24,10 @@ from taggit.models import Tag
 from articles.conf import settings
 from articles.delivery import keys as delivery_keys
 from articles.models import Article, Author, Section, tags_in_print
+from articles.syndication import body as syndication_body
 
 DUBLIN_CORE = "http://purl.org/dc/elements/1.1/"
+CONTENT_MODULE = "http://purl.org/rss/1.0/modules/content/"
 
 TITLES = {
     None: _("%(publication)s: latest stories"),
@@ -107,23 +113,40 @@ class BylineCreditsMixin:
         super().add_item(*args, byline_credits=credits, **kwargs)
 
 
-class BylinesRssFeed(BylineCreditsMixin, Rss201rev2Feed):
+class FullTextMixin:
+    """Shared by both generators: the story's body, its addresses absolute.
+
+    Against ``ARTICLES_SITE_URL``, else the feed's own absolute address
+    (the host the request came to): only the generator knows the latter.
+    """
+
+    def add_item(self, *args, body_html=None, **kwargs):
+        if body_html is not None:
+            kwargs["full_text"] = syndication_body.portable(body_html, settings.SITE_URL or self.feed["link"])
+        super().add_item(*args, **kwargs)
+
+
+class BylinesRssFeed(FullTextMixin, BylineCreditsMixin, Rss201rev2Feed):
     """RSS 2.0 with one Dublin Core ``dc:creator`` per byline."""
 
     def rss_attributes(self):
-        return {**super().rss_attributes(), "xmlns:dc": DUBLIN_CORE}
+        return {**super().rss_attributes(), "xmlns:dc": DUBLIN_CORE, "xmlns:content": CONTENT_MODULE}
 
     def add_item_elements(self, handler, item):
         super().add_item_elements(handler, item)
+        if item.get("full_text"):
+            handler.addQuickElement("content:encoded", item["full_text"])
         for name, _url in item["byline_credits"]:
             handler.addQuickElement("dc:creator", name)
 
 
-class BylinesAtomFeed(BylineCreditsMixin, Atom1Feed):
+class BylinesAtomFeed(FullTextMixin, BylineCreditsMixin, Atom1Feed):
     """Atom with one ``<author>`` (name and author page) per byline."""
 
     def add_item_elements(self, handler, item):
         super().add_item_elements(handler, item)
+        if item.get("full_text"):
+            handler.addQuickElement("content", item["full_text"], {"type": "html"})
         for name, url in item["byline_credits"]:
             handler.startElement("author", {})
             handler.addQuickElement("name", name)
@@ -167,6 +190,10 @@ class LatestStoriesFeed(Feed):
         delivery_keys.shows_stories(items)
         delivery_keys.shows(*(delivery_keys.tag(tag.pk) for item in items for tag in item.tags.all()))
         delivery_keys.next_due()
+        # The full text of all of them at once: a constant number of queries (articles.syndication.body).
+        rendered = syndication_body.bodies(items, lead=True)
+        for item in items:
+            item.feed_body = rendered[item.pk].html
         return items
 
     def item_title(self, item):
@@ -193,6 +220,7 @@ class LatestStoriesFeed(Feed):
                 (byline.author.name, byline.author.get_absolute_url()) for byline in item.bylines.all()
             ],
             "story_key": (item.pk, item.created_at),
+            "body_html": item.feed_body,
         }
 
 
