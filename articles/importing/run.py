@@ -167,6 +167,10 @@ class Import:
     def _read(self):
         if self.format == "text":
             return reading.read_text(self.path, **self.text)
+        if self.format == "ninjs":
+            from articles.importing.ninjs import read_ninjs
+
+            return read_ninjs(self.path, **self.text)
         return reading.read_jsonl(self.path)
 
     def check(self):
@@ -225,7 +229,7 @@ class Import:
 
     def _stories(self, part=0, parts=1):
         """The stories of batches ``part``, ``part + parts``, …; other parts' lines are not even decoded."""
-        if parts == 1 or self.format == "text":
+        if parts == 1 or self.format != "jsonl":
             yield from (story for _, story, _ in self._read())
             return
         with open(self.path, encoding="utf-8") as file:

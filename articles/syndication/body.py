@@ -27,7 +27,9 @@ from articles.renderer import renderer as reader_renderer
 # The reader's registry with one change: an embed is a link (articles/syndication/embed.html).
 renderer = reader_renderer.copy()
 renderer.unregister(Embed)
-renderer.register(Embed, template_renderer("articles/syndication/embed.html", lambda plugin, context: {"plugin": plugin}))
+renderer.register(
+    Embed, template_renderer("articles/syndication/embed.html", lambda plugin, context: {"plugin": plugin})
+)
 
 TAGS = {
     "a",
