@@ -373,6 +373,7 @@ BAD = [
     (lambda d: d["organisations"][0].pop("name"), "line 3: organisations[0].name: missing"),
     (lambda d: d.update(people="Jane"), "line 3: people: not a list of objects"),
     (lambda d: d.update(slugline="x" * 300), "line 3: slugline: longer than 255 characters"),
+    (lambda d: d["subjects"].append({"name": "t" * 101, "rel": "tag"}), "line 3: subjects: longer than 100"),
 ]
 
 

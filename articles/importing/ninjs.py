@@ -375,9 +375,11 @@ def story_from_ninjs(data, number, *, section=""):
 def _renamed(problem, names, section):
     field = problem.field
     head, dot, rest = field.partition(".")
-    if head in names:
-        rest = {"author": "name", "role": "rel"}.get(rest, rest)
-        field = names[head] + (dot + rest if head.startswith("bylines[") else "")
+    if head.startswith("bylines[") and head in names:
+        field = names[head] + dot + {"author": "name", "role": "rel"}.get(rest, rest)
+    elif head.split("[", 1)[0] in names:
+        # "tags[2]", "body[0].paragraph": the ninjs property they came from.
+        field = names[head.split("[", 1)[0]]
     message = problem.message
     if problem.field == "section" and message == "missing":
         message = 'missing: no subject with "rel": "section" (or give --section)'
