@@ -66,7 +66,10 @@ def test_every_block_stands_alone_with_absolute_addresses(client, flavour):
     assert '<a href="https://www.youtube.com/watch?v=dQw4w9WgXcQ">The statement on video</a>' in raw
     # The lead picture, the body picture and the gallery's two, as plain <img>.
     assert raw.count("<img ") == 4
-    assert "Rex Tillerson at the podium" in raw and "Stability on the ground" in raw
+    # Credits and picture numbers set apart by words, not by the site's CSS.
+    assert "Rex Tillerson at the podium <small>(Pool)</small>" in raw
+    assert "<figcaption>Picture 1 of 2.</figcaption>" in raw
+    assert "Stability on the ground" in raw
     assert "Protests begin in Daraa" in raw and "Hamburg in pictures" in raw
     assert not NOT_PORTABLE.search(raw)
     for address in addresses(raw):

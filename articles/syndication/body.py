@@ -14,6 +14,7 @@ and per widget relation for a whole feed, as for one story page.
 """
 
 import dataclasses
+import re
 from urllib.parse import urljoin
 
 import nh3
@@ -52,6 +53,7 @@ TAGS = {
     "ol",
     "p",
     "section",
+    "small",
     "strong",
     "time",
     "ul",
@@ -61,6 +63,12 @@ ATTRIBUTES = {"a": {"href"}, "img": {"src", "alt"}, "time": {"datetime"}, "ol": 
 DROPPED_WITH_CONTENT = {"script", "style", "button", "template", "noscript", "iframe", "object"}
 URL_SCHEMES = {"http", "https", "mailto", "tel"}
 _URL_ATTRIBUTES = {"href", "src"}
+# Where the reader's templates set words apart by CSS alone, which the copy
+# does not have: a credit would run on into its caption ("Hamburg Reuters").
+_SET_APART_BY_CSS = [
+    (re.compile(r'<span class="credit">([^<]*)</span>'), r"<small>(\1)</small>"),
+    (re.compile(r'<span class="gallery__number">([^<]*)</span>'), r"\1."),
+]
 
 
 def absolute(url, base_url):
@@ -76,6 +84,8 @@ def portable(html, base_url):
             return absolute(value, base_url)
         return value
 
+    for pattern, words in _SET_APART_BY_CSS:
+        html = pattern.sub(words, html)
     cleaned = nh3.clean(
         html,
         tags=TAGS,
