@@ -158,7 +158,9 @@ DEFAULTS = {
     # protocol allows 50,000; 10,000 keeps a part quick to render and fetch.
     "SITEMAP_PART_SIZE": 10000,
     # The site's address for links in mail to the newsroom (review requests),
-    # e.g. "https://cms.example.com". Empty: the address the request came to.
+    # and for the absolute addresses and ninjs uri of syndicated copy (feeds'
+    # full text, articles.syndication), e.g. "https://cms.example.com".
+    # Empty: the address the request came to.
     "SITE_URL": "",
     # -- writing aids (issue 13)
     # Recommended lengths, in characters, that the story form's counters
