@@ -398,6 +398,56 @@ def test_a_bad_document_stops_the_import_naming_line_and_field_and_nothing_is_wr
     assert Article.objects.count() == stories
 
 
+ODD_VALUES = [
+    None,
+    3,
+    2.5,
+    True,
+    "text",
+    [],
+    ["text"],
+    [3],
+    {},
+    {"value": 3},
+    [{"value": ["x"]}],
+    [{"rel": ["author"]}],
+]
+PROPERTIES = [
+    "uri",
+    "headlines",
+    "descriptions",
+    "bodies",
+    "slugline",
+    "firstCreated",
+    "pubStatus",
+    "people",
+    "organisations",
+    "infoSources",
+    "subjects",
+    "associations",
+    "by",
+]
+
+
+@pytest.mark.parametrize("name", PROPERTIES)
+def test_a_property_of_any_shape_is_imported_or_refused_in_one_line(client, seed_story, tmp_path, name):
+    good = fetch(client, seed_story)
+    documents = []
+    for n, value in enumerate(ODD_VALUES):
+        document = json.loads(json.dumps(good))
+        document["slugline"] = f"odd-{n}"
+        document[name] = value
+        documents.append(document)
+    for n, document in enumerate(documents):
+        path = tmp_path / f"odd-{n}.ninjs.json"
+        path.write_text(json.dumps(document), encoding="utf-8")
+        try:
+            run(path, "--create-sections", "--create-authors")
+        except CommandError as error:
+            assert str(error).startswith("line 1: "), error
+            assert "\n" not in str(error)
+
+
 @pytest.mark.parametrize(
     ("text", "expected"),
     [

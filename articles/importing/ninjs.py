@@ -245,9 +245,9 @@ def _credit_order(credits, by):
 
 def _bylines(document):
     agencies = {
-        source.get("name")
+        source["name"]
         for source in document.objects("infosources", "infoSources")
-        if source.get("role") == Author.Kind.AGENCY
+        if source.get("role") == Author.Kind.AGENCY and isinstance(source.get("name"), str)
     }
     credits = []
     name_limit = Author._meta.get_field("name").max_length
@@ -255,7 +255,7 @@ def _bylines(document):
         for n, item in enumerate(document.objects(key)):
             field = f"{label}[{n}]"
             rel = item.get("rel")
-            if rel not in ROLES:
+            if not isinstance(rel, str) or rel not in ROLES:
                 continue  # someone the story is about, not a credit
             name = document.text(item, "name", f"{field}.name").strip()
             literal = document.text(item, "literal", f"{field}.literal").strip()
@@ -333,7 +333,7 @@ def story_from_ninjs(data, number, *, section=""):
     else:
         texts = []
     status = doc.get("pubstatus", "usable")
-    if status not in PUB_STATUS:
+    if not isinstance(status, str) or status not in PUB_STATUS:
         document.problem("pubStatus", f"{status!r} is not one of {', '.join(sorted(PUB_STATUS))}")
     section_slug, section_name = _section(document, section)
     credits = _bylines(document)
