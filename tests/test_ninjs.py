@@ -482,3 +482,31 @@ def test_the_format_is_told_from_the_name_or_the_first_line(tmp_path, name, cont
     path = tmp_path / name
     path.write_text(content, encoding="utf-8")
     assert format_of(str(path)) == expected
+
+
+def test_a_dry_run_of_ninjs_writes_nothing(client, seed_story, tmp_path):
+    document = fetch(client, seed_story)
+    document["slugline"] = "a-copy"
+    path = tmp_path / "copy.ninjs.json"
+    path.write_text(json.dumps([fetch(client, seed_story), document]), encoding="utf-8")
+
+    output = run(path, "--dry-run")
+    assert "Dry run: 2 stories checked, no problems; 1 would be created, 1 are in the database already" in output
+    assert not Article.objects.filter(slug="a-copy").exists()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_workers_write_every_ninjs_batch_once(client, tmp_path):
+    from django.db import connection
+
+    stories = [factories.ArticleFactory(slug=f"story-{n}") for n in range(7)]
+    documents = [fetch(client, article) for article in stories]
+    path = tmp_path / "export.ninjs.json"
+    path.write_text(json.dumps(documents), encoding="utf-8")
+    Article.objects.all().delete()
+    if connection.vendor != "postgresql":
+        with pytest.raises(CommandError, match="--workers needs PostgreSQL"):
+            run(path, "--workers=2")
+        return
+    assert "created 7, skipped 0" in run(path, "--workers=2", "--batch-size=2")
+    assert sorted(Article.objects.values_list("slug", flat=True)) == sorted(article.slug for article in stories)
