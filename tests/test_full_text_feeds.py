@@ -120,3 +120,17 @@ def test_full_text_costs_the_same_queries_for_one_plain_story_or_many_rich_ones(
         assert len(raw_contents(client, flavour)) == 3
     with django_assert_num_queries(OBJECT_FEED_QUERIES):
         assert client.get(f"/feeds/section/world/{flavour}/").status_code == 200
+
+
+def test_the_full_text_is_valid_html(client, seed_story):
+    """As a page's body: every story's full text, its widgets and pictures too (Nu Html Checker)."""
+    from tests.quality import vnu_check
+
+    rich_story()
+    page = (
+        '<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><title>Story</title></head><body>{}</body></html>'
+    )
+    texts = raw_contents(client, "rss")
+    assert len(texts) == 2
+    problems = vnu_check({f"story {n}": page.format(text) for n, text in enumerate(texts)})
+    assert all(found == [] for found in problems.values()), problems
