@@ -154,10 +154,11 @@ DEFAULTS = {
     # protocol allows 50,000; 10,000 keeps a part quick to render and fetch.
     "SITEMAP_PART_SIZE": 10000,
     # The site's address, e.g. "https://cms.example.com": for links in mail to
-    # the newsroom (review requests) and the domain of feed item ids, which
-    # must not change with the host a feed was fetched through. Empty: the
-    # address the request came to (for feed ids, django.contrib.sites' domain
-    # when that app is installed).
+    # the newsroom (review requests), the domain of feed item ids (which must
+    # not change with the host a feed was fetched through), and the absolute
+    # addresses and ninjs uri of syndicated copy (feeds' full text,
+    # articles.syndication). Empty: the address the request came to (for feed
+    # ids, django.contrib.sites' domain when that app is installed).
     "SITE_URL": "",
     # -- writing aids (issue 13)
     # Recommended lengths, in characters, that the story form's counters

@@ -14,6 +14,10 @@ bylines are authors; the other roles are contributors:
 Item ids are tag URIs on the site's domain (``item_id_domain``), never the
 host a request happened to name, so a feed fetched under another address
 does not show subscribers every story again.
+
+Each item carries the story's full text as well (RSS ``content:encoded``,
+Atom ``<content type="html">``): the body as readers see it, made to stand
+alone (``articles.syndication.body``).
 """
 
 import re
@@ -31,9 +35,11 @@ from articles.conf import settings
 from articles.delivery import keys as delivery_keys
 from articles.listings import author_stories, tag_stories
 from articles.models import Article, Author, Section, tags_in_print
+from articles.syndication import body as syndication_body
 from articles.syndication import credits, summaries
 
 DUBLIN_CORE = "http://purl.org/dc/elements/1.1/"
+CONTENT_MODULE = "http://purl.org/rss/1.0/modules/content/"
 
 TITLES = {
     None: _("%(publication)s: latest stories"),
@@ -135,25 +141,42 @@ class BylineCreditsMixin:
         return [(str(name), urljoin(self.feed["link"], path)) for name, path in people]
 
 
-class BylinesRssFeed(BylineCreditsMixin, Rss201rev2Feed):
+class FullTextMixin:
+    """Shared by both generators: the story's body, its addresses absolute.
+
+    Against ``ARTICLES_SITE_URL``, else the feed's own absolute address
+    (the host the request came to): only the generator knows the latter.
+    """
+
+    def add_item(self, *args, body_html=None, **kwargs):
+        if body_html is not None:
+            kwargs["full_text"] = syndication_body.portable(body_html, settings.SITE_URL or self.feed["link"])
+        super().add_item(*args, **kwargs)
+
+
+class BylinesRssFeed(FullTextMixin, BylineCreditsMixin, Rss201rev2Feed):
     """RSS 2.0 with the authors' credit line as ``dc:creator`` and each contributor as ``dc:contributor``."""
 
     def rss_attributes(self):
-        return {**super().rss_attributes(), "xmlns:dc": DUBLIN_CORE}
+        return {**super().rss_attributes(), "xmlns:dc": DUBLIN_CORE, "xmlns:content": CONTENT_MODULE}
 
     def add_item_elements(self, handler, item):
         super().add_item_elements(handler, item)
+        if item.get("full_text"):
+            handler.addQuickElement("content:encoded", item["full_text"])
         if item["author_credits"]:
             handler.addQuickElement("dc:creator", credits.credit_line(name for name, _url in item["author_credits"]))
         for name, _url in item["contributor_credits"]:
             handler.addQuickElement("dc:contributor", name)
 
 
-class BylinesAtomFeed(BylineCreditsMixin, Atom1Feed):
+class BylinesAtomFeed(FullTextMixin, BylineCreditsMixin, Atom1Feed):
     """Atom with one ``<author>`` per author and one ``<contributor>`` per contributor (name and page)."""
 
     def add_item_elements(self, handler, item):
         super().add_item_elements(handler, item)
+        if item.get("full_text"):
+            handler.addQuickElement("content", item["full_text"], {"type": "html"})
         for element, people in (("author", item["author_credits"]), ("contributor", item["contributor_credits"])):
             for name, url in people:
                 handler.startElement(element, {})
@@ -202,12 +225,14 @@ class LatestStoriesFeed(Feed):
         delivery_keys.shows_stories(items)
         delivery_keys.shows(*(delivery_keys.tag(tag.pk) for item in items for tag in item.tags.all()))
         delivery_keys.next_due()
-        # A story without a standfirst is summed up by its first paragraph:
-        # one query for all such stories, none when every story has one.
-        without_standfirst = [item for item in items if not item.standfirst.strip()]
-        paragraphs = summaries.first_paragraphs(without_standfirst)
-        for item in without_standfirst:
-            item.feed_paragraph = paragraphs.get(item.pk, "")
+        # The full text of all of them at once: a constant number of queries
+        # (articles.syndication.body). A story without a standfirst is summed
+        # up by its first paragraph, read from the same blocks.
+        rendered = syndication_body.bodies(items, lead=True)
+        for item in items:
+            item.feed_body = rendered[item.pk].html
+            if not item.standfirst.strip():
+                item.feed_paragraph = summaries.first_paragraph_of(rendered[item.pk].blocks)
         return items
 
     def item_title(self, item):
@@ -233,6 +258,7 @@ class LatestStoriesFeed(Feed):
             "author_credits": [(author.name, author.get_absolute_url()) for author in credits.authors(item)],
             "contributor_credits": [(author.name, author.get_absolute_url()) for author in credits.contributors(item)],
             "story_key": (item.pk, item.created_at),
+            "body_html": item.feed_body,
         }
 
 

@@ -5,7 +5,7 @@ from articles import feeds, preview, views
 from articles.converters import NameSlugConverter
 from articles.delivery import keys
 from articles.delivery.pages import reader_page
-from articles.syndication import sitemaps
+from articles.syndication import ninjs, sitemaps
 
 register_converter(NameSlugConverter, "nameslug")
 
@@ -21,6 +21,8 @@ urlpatterns = [
         reader_page(views.ArticleDetailView.as_view()),
         name="article",
     ),
+    # A story as an IPTC ninjs document (?version=2.1 for 2.1): articles.syndication.ninjs.
+    re_path(r"^ninjs/(?P<slug>[-\w]+)\.json$", reader_page(ninjs.story_ninjs), name="story_ninjs"),
     path("section/<nameslug:slug>/", reader_page(views.SectionView.as_view()), name="section"),
     path("tag/<nameslug:slug>/", reader_page(views.TagView.as_view()), name="tag"),
     path("author/<nameslug:slug>/", reader_page(views.AuthorView.as_view()), name="author"),

@@ -188,6 +188,8 @@ def runnable_markup(html):
 
 
 ATOM = "{http://www.w3.org/2005/Atom}"
+# RSS's full text, content:encoded.
+CONTENT_MODULE = "{http://purl.org/rss/1.0/modules/content/}"
 
 
 def feed_problems(xml):
@@ -203,14 +205,39 @@ def feed_problems(xml):
         if MARKUP_START.search(element.text or ""):
             problems.append(f"channel text holds markup: {element.text!r}")
     for element in root.iter():
-        tag = element.tag.removeprefix(ATOM)
+        tag = element.tag.removeprefix(ATOM).removeprefix(CONTENT_MODULE)
         text = element.text or ""
-        if tag in {"description", "summary", "content", "subtitle"}:
+        if tag in {"description", "summary", "content", "encoded", "subtitle"}:
             problems += [f"<{tag}>: {problem}" for problem in runnable_markup(text)]
         if tag in {"link", "uri", "id", "guid", "comments"} and runnable_url(text):
             problems.append(f"<{tag}>{text}")
         if runnable_url(element.get("href")):
             problems.append(f"<{tag} href={element.get('href')!r}>")
+    return problems
+
+
+def ninjs_problems(text):
+    """What in a ninjs document a consumer could run: markup in its HTML bodies, script URLs anywhere.
+
+    Headlines and descriptions are ``text/plain``: a consumer shows them as
+    text, so what they hold is the story's words, whatever they look like.
+    """
+    problems = []
+
+    def walk(node, key=None):
+        if isinstance(node, dict):
+            for child_key, child in node.items():
+                walk(child, child_key)
+        elif isinstance(node, list):
+            for child in node:
+                walk(child, key)
+        elif key in {"uri", "href"} and isinstance(node, str) and runnable_url(node):
+            problems.append(f"{key}={node!r}")
+
+    document = json.loads(text)
+    walk(document)
+    for body in document.get("bodies", []):
+        problems += [f"bodies: {problem}" for problem in runnable_markup(body["value"])]
     return problems
 
 

@@ -18,8 +18,10 @@ from tests.conftest import SEED_TAGS
 pytestmark = pytest.mark.django_db
 
 # stories + bylines/authors + tags + the next scheduled story + the key versions (articles.delivery)
-LATEST_FEED_QUERIES = 5
-OBJECT_FEED_QUERIES = 6  # the section, tag or author + the above
+# + the full text: one query per body block type (7) and per widget relation (3), however many stories
+BODY_QUERIES = 10
+LATEST_FEED_QUERIES = 5 + BODY_QUERIES
+OBJECT_FEED_QUERIES = LATEST_FEED_QUERIES + 1  # the section, tag or author + the above
 
 FLAVOURS = ["rss", "atom"]
 

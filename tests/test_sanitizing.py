@@ -10,6 +10,7 @@ from django.core.exceptions import ValidationError
 from django.core.management import call_command
 from django.db import DataError, IntegrityError, transaction
 from django.db import models as dj_models
+from django.urls import reverse
 from taggit.models import Tag
 
 from articles.embeds.models import EmbedURLField
@@ -33,7 +34,7 @@ from articles.signals import mark_content_changed
 from articles.syndication.parts import month_of
 from articles.syndication.sitemaps import SITEMAPS, story_part_path
 from tests import factories
-from tests.html import feed_problems, runnable_markup, sitemap_problems
+from tests.html import feed_problems, ninjs_problems, runnable_markup, sitemap_problems
 
 pytestmark = pytest.mark.django_db
 
@@ -367,17 +368,19 @@ class World:
         sitemaps = ["/sitemap.xml", "/sitemap-news.xml", *(f"/sitemap-{part}.xml" for part in SITEMAPS)]
         if article.published_at:
             sitemaps.append(story_part_path(month_of(article.published_at)))
-        return pages, feeds, sitemaps
+        documents = [reverse("articles:story_ninjs", kwargs={"slug": article.slug})]
+        return pages, feeds, sitemaps, documents
 
 
 def read_everything(client, world, *, allow_404=False):
     """Fetch every reader URL; return all the bytes readers got, after checking them."""
-    pages, feeds, sitemaps = world.reader_urls()
+    pages, feeds, sitemaps, documents = world.reader_urls()
     seen = []
     for url, problems_of in (
         *((url, runnable_markup) for url in pages),
         *((url, feed_problems) for url in feeds),
         *((url, sitemap_problems) for url in sitemaps),
+        *((url, ninjs_problems) for url in documents),
     ):
         response = client.get(url)
         if allow_404 and response.status_code == 404:

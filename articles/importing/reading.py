@@ -122,6 +122,13 @@ class StoryInput:
     body: list = dataclasses.field(default_factory=list)  # Paragraph | WidgetRef | EmbedRef | ImageRef
     # Fields on another line than the story's first (the source text's byline): {"bylines": 3}.
     field_lines: dict = dataclasses.field(default_factory=dict)
+    # What a format knows of the section and authors it names, for creating
+    # them (--create-sections, --create-authors) as they were: ninjs gives the
+    # section's name and each author's name and kind ({ref: {"name": …, "kind": …}}).
+    section_name: str = ""
+    author_details: dict = dataclasses.field(default_factory=dict)
+    # The format's own name for each field, for problems found later (ninjs: {"section": "subjects"}).
+    field_names: dict = dataclasses.field(default_factory=dict)
 
     def line_of(self, field):
         return next((line for name, line in self.field_lines.items() if field.startswith(name)), self.line)

@@ -40,14 +40,20 @@ class References:
         self.create_authors = create_authors
         self.text_titles = text_titles  # for the source-text format: {title: (kind, pk)}
         self.sections, self.authors, self.widgets, self.tags = {}, {}, {}, {}  # name -> first line
+        # What the file says of sections and authors beyond their reference, for creating them.
+        self.section_names, self.author_details = {}, {}
         self.section_ids, self.author_ids, self.widget_ids, self.tag_ids = {}, {}, {}, {}
         self.now = timezone.now()
 
     def collect(self, story):
-        self.sections.setdefault(story.section, (story.line, "section"))
+        self.sections.setdefault(story.section, (story.line, story.field_names.get("section", "section")))
+        if story.section_name:
+            self.section_names.setdefault(story.section, story.section_name)
         for n, (author, _) in enumerate(story.bylines):
             field = f"bylines[{n}].author"
-            self.authors.setdefault(author, (story.line_of(field), field))
+            self.authors.setdefault(author, (story.line_of(field), story.field_names.get(field, field)))
+        for ref, details in story.author_details.items():
+            self.author_details.setdefault(ref, details)
         for name in story.tags:
             self.tags.setdefault(name, story.line)
         for n, item in enumerate(story.body):
@@ -140,11 +146,20 @@ class References:
         db = self.using
         for slug in self.sections:
             if slug not in self.section_ids:
-                name = capfirst(slug.replace("-", " "))
+                name = self.section_names.get(slug) or capfirst(slug.replace("-", " "))
                 self.section_ids[slug] = Section.objects.using(db).create(slug=slug, name=name).pk
         for ref in self.authors:
             if ref not in self.author_ids:
-                self.author_ids[ref] = Author.objects.using(db).create(name=ref, slug=self._free_author_slug(ref)).pk
+                details = self.author_details.get(ref, {})
+                self.author_ids[ref] = (
+                    Author.objects.using(db)
+                    .create(
+                        name=details.get("name") or ref,
+                        kind=details.get("kind") or Author.Kind.PERSON,
+                        slug=self._free_author_slug(ref),
+                    )
+                    .pk
+                )
         for name in self.tags:
             if name not in self.tag_ids:
                 # taggit's save() finds a free slug for a name whose slug is taken.

@@ -167,6 +167,10 @@ class Import:
     def _read(self):
         if self.format == "text":
             return reading.read_text(self.path, **self.text)
+        if self.format == "ninjs":
+            from articles.importing.ninjs import read_ninjs
+
+            return read_ninjs(self.path, **self.text)
         return reading.read_jsonl(self.path)
 
     def check(self):
@@ -225,8 +229,14 @@ class Import:
 
     def _stories(self, part=0, parts=1):
         """The stories of batches ``part``, ``part + parts``, …; other parts' lines are not even decoded."""
-        if parts == 1 or self.format == "text":
+        if parts == 1:
             yield from (story for _, story, _ in self._read())
+            return
+        if self.format != "jsonl":
+            # Documents are not one per line: each part decodes them all and keeps its batches.
+            for index, (_, story, _) in enumerate(self._read()):
+                if (index // self.batch_size) % parts == part:
+                    yield story
             return
         with open(self.path, encoding="utf-8") as file:
             index = 0

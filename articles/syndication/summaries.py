@@ -9,8 +9,6 @@ so it stands in, as plain text.
 import re
 from html.parser import HTMLParser
 
-from django.db.models import OuterRef, Subquery
-
 from articles.models.blocks import RichText
 
 # HTML's whitespace: runs of it read as one space. Not str.split(), which
@@ -71,30 +69,19 @@ def first_paragraph(html):
     return parser.paragraph or _squash("".join(parser.everything))
 
 
-def first_paragraphs(stories):
-    """``{story pk: first paragraph}`` for ``stories``, in one query.
-
-    Reads only each story's first non-empty text block (a correlated
-    subquery), not whole bodies: a feed of 30 long stories stays cheap.
-    Stories without any text have no entry.
-    """
-    pks = [story.pk for story in stories]
-    if not pks:
-        return {}
-    first_block = (
-        RichText.objects.filter(parent=OuterRef("parent"), region="body")
-        .exclude(text="")
-        .order_by("ordering", "pk")
-        .values("pk")[:1]
-    )
-    blocks = RichText.objects.filter(parent__in=pks, pk=Subquery(first_block)).values_list("parent_id", "text")
-    return {parent: text for parent, html in blocks if (text := first_paragraph(html))}
+def first_paragraph_of(blocks):
+    """The first paragraph of the first text block among a story's body ``blocks`` ("" if none has text)."""
+    texts = sorted((block for block in blocks if isinstance(block, RichText)), key=lambda b: (b.ordering, b.pk))
+    for block in texts:
+        if text := first_paragraph(block.text):
+            return text
+    return ""
 
 
 def summary(story, paragraph=""):
     """What a feed gives as the story's summary, as plain text: never empty.
 
-    The standfirst; else ``paragraph`` (from ``first_paragraphs``); else,
+    The standfirst; else ``paragraph`` (from ``first_paragraph_of``); else,
     for a story with no text at all, its headline.
     """
     return story.standfirst.strip() or paragraph or story.headline

@@ -1,6 +1,7 @@
-"""Import stories from a JSON Lines file or a story in the source-text format.
+"""Import stories from a JSON Lines file, IPTC ninjs documents, or a story in the source-text format.
 
     manage.py import_stories stories.jsonl
+    manage.py import_stories export.ninjs.json --create-sections --create-authors
     manage.py import_stories story.txt --format text --section world --published-at 2017-07-05T12:00:00Z
 
 One JSON object per line::
@@ -21,6 +22,12 @@ Relative paths start from the import file's folder, or from ``--images``.
 Each picture is stored in the library once, found by its content: the same
 file in many stories, or one already in the library, is one library image.
 
+IPTC ninjs (3.x or 2.x; ``articles.importing.ninjs``): one document, a JSON
+array of them, or one per line, as ``/ninjs/<slug>.json`` serves them. The
+format is ``ninjs`` for a file whose name says "ninjs", or whose content is
+an array or starts with a ninjs document (``uri``, ``headlines``); ``--format``
+says it outright. ``--section`` is the section of documents that name none.
+
 The whole file is checked first; a problem stops the import with one line
 (``line 12: published_at: not a date``) and nothing written. Stories are
 then written in batches, each in one transaction; a story whose slug is in
@@ -28,15 +35,47 @@ the database already is skipped, so running the same file again changes
 nothing. See ``articles.importing``.
 """
 
+import json
+from pathlib import Path
+
 from django.core.management.base import BaseCommand, CommandError
 from django.db import DEFAULT_DB_ALIAS
 
 from articles.importing.run import BatchFailed, Import, ImportFailed, WorkerFailed
 
 
+def format_of(path):
+    """``"text"``, ``"ninjs"`` or ``"jsonl"``, from the file's name and, failing that, its first line."""
+    name = Path(path).name.lower()
+    if name.endswith(".txt"):
+        return "text"
+    if "ninjs" in name:
+        return "ninjs"
+    try:
+        with open(path, encoding="utf-8") as file:
+            first = ""
+            while not first.strip():
+                first = file.readline()
+                if not first:
+                    return "jsonl"  # empty: the import says so
+    except (OSError, UnicodeDecodeError):
+        return "jsonl"  # the import reports it
+    first = first.strip().lstrip("\ufeff")
+    if first.startswith("["):
+        return "ninjs"
+    try:
+        data = json.loads(first)
+    except ValueError:
+        # A document spread over several lines: not JSON Lines.
+        return "ninjs" if first.startswith("{") else "jsonl"
+    is_ninjs = isinstance(data, dict) and "uri" in data and "headline" not in data
+    return "ninjs" if is_ninjs else "jsonl"
+
+
 class Command(BaseCommand):
     help = (
-        "Import stories from JSON Lines (one story per line) or one story in the source-text format. "
+        "Import stories from JSON Lines (one story per line), IPTC ninjs documents "
+        "or one story in the source-text format. "
         "Pictures (lead_image, a byline's photo, a body's image) are file paths, "
         "relative to the file's folder or --images; "
         "each is stored in the picture library once, found by its content."
@@ -44,7 +83,12 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("file")
-        parser.add_argument("--format", choices=["jsonl", "text"], default=None, help="default: from the file name")
+        parser.add_argument(
+            "--format",
+            choices=["jsonl", "ninjs", "text"],
+            default=None,
+            help="default: from the file name and content",
+        )
         parser.add_argument("--dry-run", action="store_true", help="check the file and count; write nothing")
         parser.add_argument("--batch-size", type=int, default=1000, help="stories per transaction (default 1000)")
         parser.add_argument("--no-index", action="store_true", help="skip search indexing (run rebuild_search_index)")
@@ -61,7 +105,7 @@ class Command(BaseCommand):
             "--workers", type=int, default=1, help="processes writing batches side by side (PostgreSQL; default 1)"
         )
         text = parser.add_argument_group("source-text format (one story per file)")
-        text.add_argument("--section", help="section slug")
+        text.add_argument("--section", help="section slug (ninjs: for documents that name none)")
         text.add_argument("--status", default="published")
         text.add_argument("--published-at", help="ISO time with zone, e.g. 2017-07-05T12:00:00Z")
         text.add_argument("--slug", default="", help="default: made from the headline")
@@ -72,7 +116,7 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options):
         path = options["file"]
-        fmt = options["format"] or ("text" if path.endswith(".txt") else "jsonl")
+        fmt = options["format"] or format_of(path)
         if options["batch_size"] < 1:
             raise CommandError("--batch-size must be at least 1")
         text = None
@@ -92,6 +136,8 @@ class Command(BaseCommand):
                     "alt": options["lead_image_alt"],
                     "credit": options["lead_image_credit"],
                 }
+        if fmt == "ninjs":
+            text = {"section": options["section"] or ""}
         show = not options["no_progress"] and options["verbosity"] > 0
         try:
             job = Import(
