@@ -64,11 +64,22 @@ def _attach_related(article, kind, blocks):
             }
 
 
-def body_regions(article):
-    """The rendered-on-demand body of ``article`` for ``{% render_region %}``."""
+def body_blocks(article):
+    """``article``'s body blocks with their widgets' related rows, a fixed number of queries.
+
+    The same blocks the page renders (``body_regions``) and the API
+    serialises (``articles.api``): one query per block type, one per
+    widget relation.
+    """
     contents = contents_for_item(article, renderer.plugins())
     for kind in widgets.kinds():
         _attach_related(article, kind, [block for block in contents if isinstance(block, kind.block)])
+    return contents
+
+
+def body_regions(article):
+    """The rendered-on-demand body of ``article`` for ``{% render_region %}``."""
+    contents = body_blocks(article)
     regions = renderer.regions_from_contents(contents)
     # The page then loads the embed script (articles/article_detail.html).
     regions.shows_embed = any(isinstance(block, Embed) for block in contents)
