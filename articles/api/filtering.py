@@ -143,7 +143,7 @@ class StoryCursorPagination(CursorPaginationWithChecks):
                 BigIntegerField(),
             )
             return queryset.annotate(search_score=score), ("-search_score", "-published_at", "-pk")
-        order = StoryOrderingFilter.orders[chosen[0] if chosen else "newest"]
+        order = StoryOrderingFilter.orders[StoryOrderingFilter.chosen(chosen) or "newest"]
         if getattr(view, "shows_unpublished", False):
             # Drafts have no publication time yet: they take their place by creation.
             queryset = queryset.annotate(listed_at=Coalesce("published_at", "created_at"))

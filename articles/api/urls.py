@@ -5,7 +5,7 @@ cache, ``ETag``/``304``, ``Cache-Control`` and the ``Surrogate-Key`` /
 ``xkey`` / ``Cache-Tag`` headers purged by key (``articles.delivery``).
 """
 
-from django.urls import path
+from django.urls import path, re_path
 
 from articles.api import schema, views
 from articles.delivery.pages import reader_page
@@ -21,4 +21,6 @@ urlpatterns = [
     path("tags/<nameslug:slug>/", reader_page(views.TagDetailView.as_view()), name="api_tag"),
     # Made from the views above; rendered again only after a deploy (the page cache's fingerprint).
     path("schema/", reader_page(schema.SchemaView.as_view()), name="api_schema"),
+    # Any other address under api/ (a slug with a "/", an empty one): a JSON 404, not the site's HTML page.
+    re_path(r"^[\s\S]*$", views.not_found),
 ]

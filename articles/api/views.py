@@ -9,10 +9,12 @@ responses are marked private and never cached (``articles.delivery.http``).
 """
 
 from django.db.models import Prefetch
+from django.http import JsonResponse
 from drf_spectacular.openapi import AutoSchema
 from drf_spectacular.utils import OpenApiResponse, extend_schema, inline_serializer
 from rest_framework import serializers as rest_serializers
 from rest_framework.authentication import SessionAuthentication
+from rest_framework.exceptions import NotFound
 from rest_framework.generics import GenericAPIView
 from rest_framework.negotiation import BaseContentNegotiation
 from rest_framework.permissions import AllowAny
@@ -43,6 +45,11 @@ class AlwaysJSON(BaseContentNegotiation):
 
     def select_renderer(self, request, renderers, format_suffix=None):
         return renderers[0], renderers[0].media_type
+
+
+def not_found(request, *args, **kwargs):
+    """A 404 for an address under ``api/`` that names no endpoint, in the API's own format."""
+    return JsonResponse({"detail": str(NotFound.default_detail)}, status=404)
 
 
 def shows_unpublished(request):
