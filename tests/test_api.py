@@ -320,6 +320,11 @@ def test_unknown_addresses_are_json_404s(client, stories, url):
     assert response.json()["detail"]
 
 
+def test_head_answers_without_a_body(client, stories):
+    response = client.head("/api/stories/syria-no-fly-zones/")
+    assert response.status_code == 200 and not response.content and response["ETag"]
+
+
 def test_other_methods_are_refused(client, stories):
     assert client.post("/api/stories/", {}).status_code == 405
     assert client.delete("/api/stories/syria-no-fly-zones/").status_code == 405
