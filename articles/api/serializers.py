@@ -231,14 +231,15 @@ class EmbedDataSerializer(serializers.ModelSerializer):
         return embed.provider.name if embed is not None else None
 
 
+@extend_schema_field(PictureSerializer)
 class ImageDataSerializer(serializers.Serializer):
+    """An image block's picture, with this story's words for it where it has them."""
+
     def to_representation(self, block):
         return picture(
             self.context, block.image, alt=block.alt, caption=block.shown_caption, credit=block.shown_credit
         )
 
-
-ImageDataSerializer = extend_schema_field(PictureSerializer)(ImageDataSerializer)
 
 
 class WidgetModelSerializer(serializers.ModelSerializer):
@@ -321,7 +322,7 @@ def block_serializers():
     for type_name, component, data in block_types().values():
         attrs = {
             "type": serializers.ChoiceField(choices=[type_name]),
-            "data": data(help_text="What the block shows." if data is not ImageDataSerializer else None),
+            "data": data(help_text="What the block shows."),
             "__module__": __name__,
         }
         found[type_name] = type(f"{component}Serializer", (serializers.Serializer,), attrs)

@@ -86,7 +86,6 @@ class ReadOnlyAPIView(GenericAPIView):
     filter_backends = []
     pagination_class = None
     schema = AutoSchema()
-    lookup_field = "slug"
 
     def get_exception_handler(self):
         return exception_handler
@@ -100,18 +99,27 @@ class ReadOnlyAPIView(GenericAPIView):
         """The keys a response shows besides the objects in it (lists: what may join them)."""
         return ()
 
+
+class ListEndpoint(ReadOnlyAPIView):
+    """A list: filtered (if the view has filters), paged (if it has a pagination)."""
+
     def get(self, request, *args, **kwargs):
-        if "slug" in kwargs:
-            data = self.get_serializer(self.get_object()).data
-            keys.shows(*self.shows())
-            return Response(data)
-        page = self.paginate_queryset(self.filter_queryset(self.get_queryset()))
-        items = page if page is not None else self.filter_queryset(self.get_queryset())
-        data = self.get_serializer(items, many=True).data
+        items = self.filter_queryset(self.get_queryset())
+        page = self.paginate_queryset(items)
+        data = self.get_serializer(items if page is None else page, many=True).data
         keys.shows(*self.shows())
-        if page is None:
-            return Response(data)
-        return self.get_paginated_response(data)
+        return Response(data) if page is None else self.get_paginated_response(data)
+
+
+class DetailEndpoint(ReadOnlyAPIView):
+    """One object by its slug; a 404 when the client may not see it."""
+
+    lookup_field = "slug"
+
+    def get(self, request, *args, **kwargs):
+        data = self.get_serializer(self.get_object()).data
+        keys.shows(*self.shows())
+        return Response(data)
 
 
 def _stories(view):
@@ -128,7 +136,7 @@ def _stories(view):
         404: OpenApiResponse(ERROR, description="An invalid cursor."),
     },
 )
-class StoryListView(ReadOnlyAPIView):
+class StoryListView(ListEndpoint):
     """Stories, newest first; filtered and ordered as the reader search is."""
 
     serializer_class = serializers.StorySummarySerializer
@@ -151,7 +159,7 @@ class StoryListView(ReadOnlyAPIView):
     tags=["stories"],
     responses={200: serializers.StorySerializer, 404: OpenApiResponse(ERROR, description="No such story.")},
 )
-class StoryDetailView(ReadOnlyAPIView):
+class StoryDetailView(DetailEndpoint):
     """One story by its slug, with its body as typed blocks."""
 
     serializer_class = serializers.StorySerializer
@@ -177,7 +185,7 @@ class StoryDetailView(ReadOnlyAPIView):
         404: OpenApiResponse(ERROR, description="An invalid cursor."),
     },
 )
-class AuthorListView(ReadOnlyAPIView):
+class AuthorListView(ListEndpoint):
     """Everyone a byline can credit: reporters, desks and agencies, by slug."""
 
     serializer_class = serializers.AuthorSerializer
@@ -192,7 +200,7 @@ class AuthorListView(ReadOnlyAPIView):
     tags=["authors"],
     responses={200: serializers.AuthorSerializer, 404: OpenApiResponse(ERROR, description="No such author.")},
 )
-class AuthorDetailView(ReadOnlyAPIView):
+class AuthorDetailView(DetailEndpoint):
     serializer_class = serializers.AuthorSerializer
     queryset = Author.objects.all()
 
@@ -201,7 +209,7 @@ class AuthorDetailView(ReadOnlyAPIView):
     tags=["sections"],
     responses={200: serializers.SectionSerializer(many=True)},
 )
-class SectionListView(ReadOnlyAPIView):
+class SectionListView(ListEndpoint):
     """The paper's sections in their order (a short list: one page)."""
 
     serializer_class = serializers.SectionSerializer
@@ -215,7 +223,7 @@ class SectionListView(ReadOnlyAPIView):
     tags=["sections"],
     responses={200: serializers.SectionSerializer, 404: OpenApiResponse(ERROR, description="No such section.")},
 )
-class SectionDetailView(ReadOnlyAPIView):
+class SectionDetailView(DetailEndpoint):
     serializer_class = serializers.SectionSerializer
     queryset = Section.objects.all()
 
@@ -232,7 +240,7 @@ def _tags(view):
         404: OpenApiResponse(ERROR, description="An invalid cursor."),
     },
 )
-class TagListView(ReadOnlyAPIView):
+class TagListView(ListEndpoint):
     """Topics that published stories carry, by slug (staff with permission: every topic)."""
 
     serializer_class = serializers.TagSerializer
@@ -250,7 +258,7 @@ class TagListView(ReadOnlyAPIView):
     tags=["tags"],
     responses={200: serializers.TagSerializer, 404: OpenApiResponse(ERROR, description="No such topic.")},
 )
-class TagDetailView(ReadOnlyAPIView):
+class TagDetailView(DetailEndpoint):
     serializer_class = serializers.TagSerializer
 
     def get_queryset(self):
