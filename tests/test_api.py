@@ -310,7 +310,8 @@ def test_a_best_match_cursor_with_a_bad_position_is_a_404(client):
         "/api/sections/nowhere/",
         "/api/tags/nothing/",
         "/api/stories/a/b/",
-        "/api/nothing-here/",
+        "/api/tags//",
+        "/api/authors/%0A/",
     ],
 )
 def test_unknown_addresses_are_json_404s(client, stories, url):
@@ -318,6 +319,13 @@ def test_unknown_addresses_are_json_404s(client, stories, url):
     assert response.status_code == 404
     assert response["Content-Type"] == "application/json"
     assert response.json()["detail"]
+
+
+@pytest.mark.urls("tests.urls_site_api")
+def test_a_sites_own_views_under_api_stay_reachable(client, stories):
+    assert client.get("/api/weather/").json() == {"forecast": "rain"}
+    assert client.get("/api/stories/a-quiet-day/").status_code == 200
+    assert client.get("/api/stories/a/b/").json()["detail"]
 
 
 def test_head_answers_without_a_body(client, stories):

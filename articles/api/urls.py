@@ -21,6 +21,7 @@ urlpatterns = [
     path("tags/<nameslug:slug>/", reader_page(views.TagDetailView.as_view()), name="api_tag"),
     # Made from the views above; rendered again only after a deploy (the page cache's fingerprint).
     path("schema/", reader_page(schema.SchemaView.as_view()), name="api_schema"),
-    # Any other address under api/ (a slug with a "/", an empty one): a JSON 404, not the site's HTML page.
-    re_path(r"^[\s\S]*$", views.not_found),
+    # Any other address under the endpoints above (a slug with a "/", an empty one): a JSON 404, not
+    # the site's HTML page. Only there: a site's own views under api/ stay reachable.
+    re_path(r"^(?:stories|authors|sections|tags)/[\s\S]*$", views.not_found),
 ]
