@@ -120,12 +120,21 @@ class StoryOrderingFilter(OrderingFilter):
         kwargs.setdefault("empty_label", None)
         super().__init__(*args, **kwargs)
 
+    @staticmethod
+    def chosen(value):
+        """The order asked for, or ``None``.
+
+        The field accepts a comma-separated list; the form offers one order,
+        so the first one given wins. Empty items (``?ordering=,newest``) pass
+        the field's validation and are skipped.
+        """
+        return next((order for order in value or () if order), None)
+
     def filter(self, qs, value):
-        # The field accepts a comma-separated list; the form offers one order,
-        # so the first one given wins.
-        if not value:
+        order = self.chosen(value)
+        if order is None:
             return qs
-        return qs.order_by(*self.orders[value[0]])
+        return qs.order_by(*self.orders[order])
 
 
 class StoryFilter(FilterSet):
@@ -195,8 +204,8 @@ class StoryFilter(FilterSet):
         if self.search is None:
             return queryset
         queryset = self.search.filter(queryset)
-        order = self.form.cleaned_data.get("ordering")
-        if not order or order[0] == "relevance":
+        order = StoryOrderingFilter.chosen(self.form.cleaned_data.get("ordering"))
+        if order in (None, "relevance"):
             self.ranked = True
             return self.search.best_match(queryset)
         return self.search.shortlist(queryset)

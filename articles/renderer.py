@@ -78,9 +78,18 @@ def body_contents(articles, plugins=None):
     return contents
 
 
+def body_blocks(article):
+    """``article``'s body blocks with their widgets' related rows, a fixed number of queries.
+
+    The same blocks the page renders (``body_regions``) and the API
+    serialises (``articles.api``).
+    """
+    return body_contents([article])[article]
+
+
 def body_regions(article):
     """The rendered-on-demand body of ``article`` for ``{% render_region %}``."""
-    contents = body_contents([article])[article]
+    contents = body_blocks(article)
     regions = renderer.regions_from_contents(contents)
     # The page then loads the embed script (articles/article_detail.html).
     regions.shows_embed = any(isinstance(block, Embed) for block in contents)

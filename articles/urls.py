@@ -1,5 +1,5 @@
 from django.contrib.sitemaps import views as sitemap_views
-from django.urls import path, re_path, register_converter
+from django.urls import include, path, re_path, register_converter
 
 from articles import feeds, preview, views
 from articles.converters import NameSlugConverter
@@ -27,6 +27,8 @@ urlpatterns = [
     path("tag/<nameslug:slug>/", reader_page(views.TagView.as_view()), name="tag"),
     path("author/<nameslug:slug>/", reader_page(views.AuthorView.as_view()), name="author"),
     path("search/", reader_page(views.SearchView.as_view(), page_cache_on=False), name="search"),
+    # The read API and its OpenAPI schema (articles.api).
+    path("api/", include("articles.api.urls")),
     path("preview/<int:pk>/", preview.StaffPreviewView.as_view(), name="preview"),
     path("preview/shared/<str:token>/", preview.SharedPreviewView.as_view(), name="shared_preview"),
     path("feeds/rss/", reader_page(feeds.LatestStoriesFeed()), name="feed_rss"),

@@ -88,6 +88,8 @@ INSTALLED_APPS = [
     "csp",  # django-csp's system checks; the policy is chosen below
     "axes",  # sign-in throttling, below
     "imagefield",  # the picture library's focal-point widget (its static files)
+    # Only for `manage.py spectacular` (the API's schema as a file); the API needs no app entry.
+    "drf_spectacular",
     "articles",
     "newsroom",
 ]

@@ -325,6 +325,11 @@ def test_the_readme_setup_works_in_a_new_project(site):
     assert feeds["application/rss+xml"].endswith(prefix + "feeds/rss/")
     assert feeds["application/atom+xml"].endswith(prefix + "feeds/atom/")
     assert site.get(prefix + "feeds/rss/")[0] == 200
+    # The read API and its schema, with no REST framework app or setting in the project.
+    status, content_type, stories = site.get(prefix + "api/stories/")
+    assert status == 200 and content_type == "application/json", stories[:3000]
+    assert prefix + STORY_PATH in stories  # its address, as the list gives it
+    assert site.get(prefix + "api/schema/")[0] == 200
     assert '<a class="skip-link" href="#main">' in html and '<main id="main"' in html
 
     status, _, home = site.get(prefix)

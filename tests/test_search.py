@@ -118,7 +118,15 @@ def test_dates_are_local_dates(client, settings):
 
 @pytest.mark.parametrize(
     ("ordering", "expected"),
-    [("newest", ["b", "c", "a"]), ("oldest", ["a", "c", "b"]), ("headline", ["a", "b", "c"]), ("", ["b", "c", "a"])],
+    [
+        ("newest", ["b", "c", "a"]),
+        ("oldest", ["a", "c", "b"]),
+        ("headline", ["a", "b", "c"]),
+        ("", ["b", "c", "a"]),
+        # Empty items of the comma-separated list are skipped (this was a 500).
+        (",oldest", ["a", "c", "b"]),
+        (",", ["b", "c", "a"]),
+    ],
 )
 def test_ordering(client, ordering, expected):
     factories.ArticleFactory(headline="a Alpha", published_at=at(2020, 1, 1))

@@ -16,7 +16,9 @@ module that defines:
    widget as ``widget``;
 
 and ends with a call to :func:`register` (with the block's ``icon`` in the
-body editor, and the ``related`` rows a page fetches with the widget). See
+body editor, and the ``related`` rows a page fetches with the widget). The
+read API shows the widget's fields and its ``related`` rows as they are
+(``articles.api.serializers.widget_serializer``): nothing to add there. See
 ``articles/widgets/profile.py`` for a complete example, and
 ``articles/widgets/gallery.py`` for ordered items that point at library
 pictures. The system check ``articles.E001`` reports a kind
