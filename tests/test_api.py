@@ -523,6 +523,7 @@ def test_the_schema_is_served(client):
     assert set(schema["paths"]) == {
         "/api/stories/",
         "/api/stories/{slug}/",
+        "/api/stories/{slug}/ninjs/",
         "/api/authors/",
         "/api/authors/{slug}/",
         "/api/sections/",
@@ -557,3 +558,42 @@ def test_the_schema_generates_without_warnings(tmp_path, own_settings):
     errors = io.StringIO()
     call_command("spectacular", *arguments, stderr=errors)
     assert "/api/stories/{slug}/" in (tmp_path / "schema.yaml").read_text()
+
+
+# -- ninjs ----------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("version", ["3.1", "2.1"])
+def test_a_story_as_ninjs_is_the_public_document_and_valid(client, stories, version):
+    from tests import ninjs_schema
+
+    response = client.get("/api/stories/syria-no-fly-zones/ninjs/", {"version": version})
+    assert response.status_code == 200
+    document = response.json()
+    assert ninjs_schema.errors(document, version) == []
+    assert document == client.get("/ninjs/syria-no-fly-zones.json", {"version": version}).json()
+    assert response["ETag"]
+    assert (
+        client.get(
+            "/api/stories/syria-no-fly-zones/ninjs/", {"version": version}, HTTP_IF_NONE_MATCH=response["ETag"]
+        ).status_code
+        == 304
+    )
+
+
+def test_ninjs_drafts_only_for_staff_and_unknown_versions_refused(client, django_user_model, stories):
+    assert client.get("/api/stories/secret-draft/ninjs/").status_code == 404
+    refused = client.get("/api/stories/syria-no-fly-zones/ninjs/", {"version": "9"})
+    assert refused.status_code == 400
+    assert "version" in refused.json()
+    staff = staff_client(client, django_user_model)
+    draft = staff.get("/api/stories/secret-draft/ninjs/")
+    assert draft.status_code == 200
+    assert draft.json()["pubStatus"] != "usable"
+
+
+def test_ninjs_query_count_is_constant(client, django_assert_num_queries, stories):
+    # The story (section, lead picture) + bylines + tags + the body's blocks (7 types)
+    # and widget relations (3) + the key versions.
+    with django_assert_num_queries(14):
+        assert client.get("/api/stories/syria-no-fly-zones/ninjs/").status_code == 200

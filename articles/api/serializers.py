@@ -241,7 +241,6 @@ class ImageDataSerializer(serializers.Serializer):
         )
 
 
-
 class WidgetModelSerializer(serializers.ModelSerializer):
     """A widget kind's rows as they are: dates ISO, files as addresses, library pictures as pictures."""
 

@@ -13,6 +13,7 @@ from articles.delivery.pages import reader_page
 urlpatterns = [
     path("stories/", reader_page(views.StoryListView.as_view()), name="api_stories"),
     path("stories/<slug:slug>/", reader_page(views.StoryDetailView.as_view()), name="api_story"),
+    path("stories/<slug:slug>/ninjs/", reader_page(views.StoryNinjsView.as_view()), name="api_story_ninjs"),
     path("authors/", reader_page(views.AuthorListView.as_view()), name="api_authors"),
     path("authors/<nameslug:slug>/", reader_page(views.AuthorDetailView.as_view()), name="api_author"),
     path("sections/", reader_page(views.SectionListView.as_view()), name="api_sections"),

@@ -11,10 +11,10 @@ responses are marked private and never cached (``articles.delivery.http``).
 from django.db.models import Prefetch
 from django.http import JsonResponse
 from drf_spectacular.openapi import AutoSchema
-from drf_spectacular.utils import OpenApiResponse, extend_schema, inline_serializer
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, inline_serializer
 from rest_framework import serializers as rest_serializers
 from rest_framework.authentication import SessionAuthentication
-from rest_framework.exceptions import NotFound
+from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.generics import GenericAPIView
 from rest_framework.negotiation import BaseContentNegotiation
 from rest_framework.permissions import AllowAny
@@ -28,6 +28,8 @@ from articles.api.filtering import SlugCursorPagination, StoryAPIFilter, StoryCu
 from articles.delivery import keys
 from articles.models import Article, Author, Correction, Section, tags_in_print
 from articles.renderer import body_blocks
+from articles.syndication import ninjs
+from articles.syndication.body import site_url
 
 
 class JSONOnly(JSONRenderer):
@@ -176,6 +178,40 @@ class StoryDetailView(DetailEndpoint):
         story = super().get_object()
         self.blocks = body_blocks(story).body
         return story
+
+
+@extend_schema(
+    tags=["stories"],
+    parameters=[
+        OpenApiParameter(
+            "version",
+            str,
+            enum=sorted(ninjs.VERSIONS),
+            description=f"The ninjs version (default {ninjs.DEFAULT_VERSION}).",
+        )
+    ],
+    responses={
+        200: OpenApiResponse(
+            {"type": "object"},
+            description="The story as an IPTC ninjs document (https://iptc.org/std/ninjs/), as at /ninjs/<slug>.json.",
+        ),
+        400: FILTER_ERRORS,
+        404: OpenApiResponse(ERROR, description="No such story."),
+    },
+)
+class StoryNinjsView(DetailEndpoint):
+    """One story as IPTC ninjs 3.1 (or 2.1): the same document as the public ninjs address, drafts for staff."""
+
+    def get_queryset(self):
+        return _stories(self)
+
+    def get(self, request, *args, **kwargs):
+        version = request.query_params.get("version", ninjs.DEFAULT_VERSION)
+        if version not in ninjs.VERSIONS:
+            raise ValidationError({"version": [f"Ask for one of {', '.join(sorted(ninjs.VERSIONS))}."]})
+        story = self.get_object()
+        ninjs.shows(story)
+        return Response(ninjs.story_document(story, version=version, base_url=site_url(request)))
 
 
 @extend_schema(

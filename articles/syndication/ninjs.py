@@ -280,6 +280,14 @@ def story_document(article, *, version=DEFAULT_VERSION, base_url, body=None):
     return _lower_keys(document) if version == "2.1" else document
 
 
+def shows(article):
+    """Report what ``article``'s document shows: its validators, page cache and purges follow the story page's."""
+    keys.shows_stories([article])
+    keys.shows(keys.section(article.section_id), *(keys.tag(tag.pk) for tag in article.tags.all()))
+    if article.lead_image_id:
+        keys.shows(keys.image(article.lead_image_id))
+
+
 def story_ninjs(request, slug):
     """A published story's ninjs document; 404 for anything readers may not see, 400 for an unknown version.
 
@@ -299,10 +307,6 @@ def story_ninjs(request, slug):
             raise Http404("No such story.")
         url = reverse("articles:story_ninjs", kwargs={"slug": renamed.slug})
         return HttpResponsePermanentRedirect(f"{url}?{request.GET.urlencode()}" if request.GET else url)
-    # What the document shows, for its validators, the page cache and purges (as the story page).
-    keys.shows_stories([article])
-    keys.shows(keys.section(article.section_id), *(keys.tag(tag.pk) for tag in article.tags.all()))
-    if article.lead_image_id:
-        keys.shows(keys.image(article.lead_image_id))
+    shows(article)
     document = story_document(article, version=version, base_url=site_url(request))
     return JsonResponse(document, json_dumps_params={"ensure_ascii": False})
