@@ -194,6 +194,17 @@ class Worker:
         self.process.wait()
 
 
+def _first_page(name, names):
+    """The first page of the list ``name`` is a deep page of ("most-used tag" for "most-used tag, page 50")."""
+    if ", page " not in name or name.endswith(", page 1"):
+        return None
+    head = name.rsplit(", page ", 1)[0]
+    for candidate in (head, f"{head}, page 1"):
+        if candidate in names and candidate != name:
+            return candidate
+    return None
+
+
 def _percentile(times, fraction):
     ordered = sorted(times)
     return ordered[min(len(ordered) - 1, round(fraction * (len(ordered) - 1)))]
@@ -262,9 +273,17 @@ def measure(workers, args):
     header = f"{'page':<36}" + "".join(f"{'p50 / p95 ms, queries':>30}" for _ in workers)
     print(header)
     missed = []
+    stand_ins = []
     for name in names:
         row = f"{name:<36}"
         base_p95 = None
+        # A deep page the baseline does not have (a 404: a thousand stories make
+        # no page 50) is compared with the same list's first page there.
+        base_check = checks[0].get(name)
+        stand_in = _first_page(name, names)
+        if base_check and stand_in and not base_check["status"].startswith("200") and times[0].get(stand_in):
+            base_p95 = _percentile(times[0][stand_in], 0.95)
+            stand_ins.append((name, stand_in))
         for index in range(len(workers)):
             measured = times[index].get(name)
             check = checks[index].get(name)
@@ -275,8 +294,9 @@ def measure(workers, args):
             status = check["status"].split()[0]
             flag = "" if status in ("200", "301", "302") else f" [{status}]"
             cell = f"{p50:7.1f} / {p95:6.1f}, {check['queries']:2d}q{flag}"
-            if base_p95 is None:
-                base_p95 = p95
+            if index == 0:
+                if base_p95 is None:
+                    base_p95 = p95
             else:
                 ratio = p95 / base_p95
                 cell += f" {ratio:4.1f}x"
@@ -286,6 +306,8 @@ def measure(workers, args):
             row += f"{cell:>30}"
         print(row)
     print(f"targets: each p95 within {MAX_RATIO}x of the baseline's and under {MAX_MS} ms (search {SEARCH_MAX_MS} ms)")
+    for name, stand_in in stand_ins:
+        print(f"  {name}: the baseline has no such page; compared with its {stand_in!r}")
     if not missed:
         print("  met on every page")
     for name, index, ratio, p95, limit in missed:

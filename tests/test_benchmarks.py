@@ -150,3 +150,13 @@ def test_a_failed_lighthouse_run_is_run_again_but_not_forever(monkeypatch):
     with pytest.raises(subprocess.CalledProcessError):
         lighthouse.lighthouse("http://x/", attempts=2)
     assert len(calls) == 2
+
+
+def test_a_deep_page_the_baseline_lacks_is_compared_with_its_first_page():
+    from benchmarks.archive_pages import _first_page
+
+    names = ["section, page 1", "section, page 50", "most-used tag", "most-used tag, page 50", "home"]
+    assert _first_page("section, page 50", names) == "section, page 1"
+    assert _first_page("most-used tag, page 50", names) == "most-used tag"
+    assert _first_page("section, page 1", names) is None
+    assert _first_page("home", names) is None
