@@ -42,7 +42,7 @@ class Migration(migrations.Migration):
         migrations.RunPython(install, uninstall, elidable=False),
         migrations.AddIndex(
             model_name='byline',
-            index=models.Index(condition=models.Q(('story_published_at__isnull', False)), fields=['author', '-story_published_at', '-article'], include=('role',), name='byline_author_in_print'),
+            index=models.Index(condition=models.Q(('story_published_at__isnull', False)), fields=['author', '-story_published_at', '-article', 'role'], name='byline_author_in_print'),
         ),
         migrations.AddIndex(
             model_name='taggedarticle',

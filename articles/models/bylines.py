@@ -50,12 +50,12 @@ class Byline(models.Model):
             models.Index(fields=["author", "article"], name="byline_author_story"),
             # An author's page in print, newest first, read in order (articles.listings).
             models.Index(
-                fields=["author", "-story_published_at", "-article"],
+                # The role last (a key column: SQLite has no INCLUDE): a story credits
+                # an author once per role, and the list keeps their first role's row
+                # (articles.listings) reading the index alone.
+                fields=["author", "-story_published_at", "-article", "role"],
                 name="byline_author_in_print",
                 condition=models.Q(story_published_at__isnull=False),
-                # The role: a story credits an author once per role, and the list
-                # keeps their first role's row (articles.listings) from the index alone.
-                include=["role"],
             ),
         ]
         constraints = [
