@@ -75,3 +75,17 @@ def newsroom_stories():
     draft.tags.add(factories.TagFactory(name="Unannounced", slug="unannounced"))
     scheduled = factories.ArticleFactory(headline="Tomorrow's story", slug="tomorrow", scheduled=True)
     return {"lead": lead, "second": second, "third": third, "draft": draft, "scheduled": scheduled}
+
+
+# Every path of the API's schema: the schema test and the fuzz test both check they are all there.
+API_PATHS = {
+    "/api/stories/",
+    "/api/stories/{slug}/",
+    "/api/stories/{slug}/ninjs/",
+    "/api/authors/",
+    "/api/authors/{slug}/",
+    "/api/sections/",
+    "/api/sections/{slug}/",
+    "/api/tags/",
+    "/api/tags/{slug}/",
+}

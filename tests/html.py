@@ -155,20 +155,23 @@ def _jsonld_problems(text):
     # text must sit in the JSON as escaped string data.
     if "<" in text:
         return [f"raw '<' in JSON-LD: {text!r}"]
-    problems = []
+    return [
+        f"JSON-LD {key}={value!r}"
+        for key, value in json_strings(json.loads(text))
+        if key in URL_KEYS and runnable_url(value)
+    ]
 
-    def walk(node, key=None):
-        if isinstance(node, dict):
-            for child_key, child in node.items():
-                walk(child, child_key)
-        elif isinstance(node, list):
-            for child in node:
-                walk(child, key)
-        elif key in URL_KEYS and isinstance(node, str) and runnable_url(node):
-            problems.append(f"JSON-LD {key}={node!r}")
 
-    walk(json.loads(text))
-    return problems
+def json_strings(node, key=None):
+    """Every string in a JSON document with the key it stands under (a list's items under the list's key)."""
+    if isinstance(node, dict):
+        for child_key, child in node.items():
+            yield from json_strings(child, child_key)
+    elif isinstance(node, list):
+        for child in node:
+            yield from json_strings(child, key)
+    elif isinstance(node, str):
+        yield key, node
 
 
 def runnable_markup(html):
@@ -222,20 +225,10 @@ def ninjs_problems(text):
     Headlines and descriptions are ``text/plain``: a consumer shows them as
     text, so what they hold is the story's words, whatever they look like.
     """
-    problems = []
-
-    def walk(node, key=None):
-        if isinstance(node, dict):
-            for child_key, child in node.items():
-                walk(child, child_key)
-        elif isinstance(node, list):
-            for child in node:
-                walk(child, key)
-        elif key in {"uri", "href"} and isinstance(node, str) and runnable_url(node):
-            problems.append(f"{key}={node!r}")
-
     document = json.loads(text)
-    walk(document)
+    problems = [
+        f"{key}={value!r}" for key, value in json_strings(document) if key in {"uri", "href"} and runnable_url(value)
+    ]
     for body in document.get("bodies", []):
         problems += [f"bodies: {problem}" for problem in runnable_markup(body["value"])]
     return problems
