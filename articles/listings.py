@@ -53,9 +53,6 @@ class LinkedStories:
         due = self.links.filter(story_published_at__gt=self.now).aggregate(due=Min("story_published_at"))
         return due["due"]
 
-    def __len__(self):
-        return self.count()
-
     def __getitem__(self, index):
         if not isinstance(index, slice):
             raise TypeError("LinkedStories takes slices only: a page of stories.")
@@ -64,13 +61,9 @@ class LinkedStories:
         return self.stories.filter(pk__in=self.ids[index]).order_by("-published_at", "-pk")
 
 
-def _through_links(stories):
-    return in_print.kept(stories.db)
-
-
 def tag_stories(tag, stories):
     """``stories`` (published) carrying ``tag``, newest first."""
-    if not _through_links(stories):
+    if not in_print.kept(stories.db):
         return stories.tagged(tag).order_by("-published_at", "-pk")
     links = TaggedArticle.objects.using(stories.db).filter(tag=tag)
     return LinkedStories(links, "content_object_id", stories)
@@ -78,7 +71,7 @@ def tag_stories(tag, stories):
 
 def author_stories(author, stories):
     """``stories`` (published) with ``author`` in any byline role, each once, newest first."""
-    if not _through_links(stories):
+    if not in_print.kept(stories.db):
         return stories.by_author(author).order_by("-published_at", "-pk")
     # One row per story: an author credited twice on a story (reporting and
     # photographs, one row per role) is listed by the row of their first role.

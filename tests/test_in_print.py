@@ -5,6 +5,8 @@ update(), raw SQL, fixtures; and every way a link row is written.
 """
 
 import datetime
+import io
+import json
 
 import pytest
 from django.core.management import call_command
@@ -97,6 +99,33 @@ def test_the_fixture_loads_with_its_copies():
 
     dumped = serializers.serialize("json", TaggedArticle.objects.all())
     assert "story_published_at" not in dumped
+
+
+def test_imported_stories_are_on_their_tag_and_author_pages(client, tmp_path):
+    # The import writes its rows in bulk (no save()): the triggers copy the time all the same.
+    factories.SectionFactory(slug="world")
+    factories.AuthorFactory(slug="jane", name="Jane Hack")
+    lines = [
+        {
+            "headline": f"Summit story {n}",
+            "section": "world",
+            "bylines": [{"author": "jane", "role": "by"}],
+            "tags": ["Syria"],
+            "published_at": f"2017-07-0{n}T12:00:00+00:00",
+            "status": "published",
+            "slug": f"summit-{n}",
+            "body": [{"paragraph": "Leaders meet."}],
+        }
+        for n in (1, 2)
+    ]
+    path = tmp_path / "stories.jsonl"
+    path.write_text("".join(json.dumps(line) + "\n" for line in lines), encoding="utf-8")
+    call_command("import_stories", str(path), stdout=io.StringIO(), stderr=io.StringIO())
+    for story in Article.objects.all():
+        assert copies(story) == {story.published_at}
+    for page in ("/tag/syria/", "/author/jane/"):
+        headlines = [article.headline for article in client.get(page).context["articles"]]
+        assert headlines == ["Summit story 2", "Summit story 1"], page
 
 
 def test_a_dropped_trigger_is_put_back_after_migrate_and_the_copies_filled_again():
