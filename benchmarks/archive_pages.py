@@ -12,7 +12,8 @@ The first one is the baseline the others are compared with.
 
 One worker process per database (the project's own settings, ``DEBUG``
 off, ``CONN_MAX_AGE`` and ``CACHE_URL`` as the environment says) calls
-Django's WSGI handler in-process, as ``article_page.py`` does. The workers
+the project's WSGI application (``newsroom.wsgi``, as gunicorn loads it)
+in-process, as ``article_page.py`` does. The workers
 take turns, page by page and round by round, so that the machine's noise
 falls on every archive size alike, and report each request's time; the
 parent prints p50 and p95, the queries per request and the ratio of each
@@ -130,7 +131,6 @@ def targets(app):
 def worker(url):
     """Serve the parent's commands on stdin: one JSON line in, one JSON line out."""
     harness.setup_archive(url)
-    from django.core.handlers.wsgi import WSGIHandler
     from django.core.management import call_command
     from django.db import connection
     from django.test.utils import override_settings
@@ -139,7 +139,7 @@ def worker(url):
 
     if not Article.objects.filter(slug=harness.SEED_SLUG).exists():
         call_command("loaddata", "syria-no-fly-zones", verbosity=0)
-    app = WSGIHandler()
+    app = harness.project_application()
     cookie = harness.staff_cookie(STAFF_USERNAME)
     found = {name: (path, staff) for name, path, staff in targets(app)}
     out = sys.stdout

@@ -7,8 +7,8 @@
 
 Builds a throwaway database (``benchmarks/harness.py``: a temporary SQLite
 file, or the PostgreSQL database ``DATABASE_URL`` names, created and dropped),
-loads the seed story (and ``--stories`` generated ones), then calls Django's
-WSGI handler directly — no server, no test client — with a crafted environ,
+loads the seed story (and ``--stories`` generated ones), then calls the project's
+WSGI application (``newsroom.wsgi``) directly — no server, no test client — with a crafted environ,
 for three targets:
 
 - a bare view (``benchmarks/urls.py``) returning the story page's exact
@@ -121,14 +121,13 @@ def add_pictures(count):
 
 
 def measure(args):
-    from django.core.handlers.wsgi import WSGIHandler
     from django.db import connection
     from django.test.utils import override_settings
 
     from articles.models import Article
     from benchmarks import urls
 
-    app = WSGIHandler()
+    app = harness.project_application()
     story_path = Article.objects.get(slug=harness.SEED_SLUG).get_absolute_url()
     status, body = harness.call(app, story_path)
     if not status.startswith("200"):

@@ -16,6 +16,7 @@ exists).
 """
 
 import contextlib
+import gc
 import io
 import os
 import platform
@@ -88,6 +89,13 @@ def environ(path):
         "wsgi.multiprocess": True,
         "wsgi.run_once": False,
     }
+
+
+def project_application():
+    """The project's WSGI application as gunicorn loads it: ``newsroom.wsgi``, collection frozen after warm-up."""
+    from newsroom.wsgi import application
+
+    return application
 
 
 def call(app, path, **extra):
@@ -269,6 +277,7 @@ def conditions():
         f"cache          {_cache_description()}; ARTICLES_PAGE_CACHE {articles_settings.PAGE_CACHE!r}",
         f"DEBUG          {settings.DEBUG}",
         f"versions       Python {platform.python_version()}, Django {django.get_version()}",
+        f"application    newsroom.wsgi (collection frozen after warm-up; {gc.get_freeze_count():,} objects frozen)",
         f"stories        {Article.objects.published().count():,} published ({Article.objects.count():,} in all)",
     ]
 

@@ -21,7 +21,7 @@ other in the same run):
   story drawn with Zipf(1.1) popularity: the stories are shuffled once
   (``random.Random(seed)``) into a popularity order, the story of rank k
   has weight 1/k^1.1, and a draw is a bisection into the cumulative
-  weights. Every read is a real request through Django's WSGI handler,
+  weights. Every read is a real request through the project's WSGI application,
   in-process (no server, no client, as ``article_page.py``).
 - **An editor** saves a story, chosen uniformly among the published ones,
   every interval. Time is simulated, not slept: between two saves come
@@ -154,13 +154,12 @@ def main(argv=None):
 
 
 def simulate(args):
-    from django.core.handlers.wsgi import WSGIHandler
     from django.db import connection
 
     from articles.models import Article
     from benchmarks import urls
 
-    app = WSGIHandler()
+    app = harness.project_application()
     stories = list(Article.objects.published().order_by("pk"))
     paths = {story.pk: story.get_absolute_url() for story in stories}
     popularity = [story.pk for story in stories]

@@ -9,7 +9,7 @@
 drops one. It writes only a staff account for the admin and, if missing,
 the seed story (whose body holds the rare word ``Tillerson``).
 
-Requests go through Django's WSGI handler in-process with the page cache
+Requests go through the project's WSGI application (``newsroom.wsgi``) in-process with the page cache
 off (``ARTICLES_PAGE_CACHE=None``): every search does the work measured
 here. Printed per search: p50 and p95 in ms, the queries per request, and
 the ratio of its p95 to the baseline's in the same run (the search page
@@ -123,7 +123,6 @@ def main(argv=None):
     parser.add_argument("--index-samples", type=int, default=3, help="index_stories runs of 1,000 stories")
     args = parser.parse_args(argv)
     harness.setup_archive(args.database)
-    from django.core.handlers.wsgi import WSGIHandler
     from django.core.management import call_command
     from django.db import connection
     from django.test.utils import override_settings
@@ -139,7 +138,7 @@ def main(argv=None):
     stories = Article.objects.count()
     published = Article.objects.published().count()
     print(f"archive: {stories:,} stories ({published:,} published), text-search config {search_config()!r}")
-    app = WSGIHandler()
+    app = harness.project_application()
     cookie = harness.staff_cookie(STAFF_USERNAME)
     rows = []
     with override_settings(ARTICLES_PAGE_CACHE=None):
