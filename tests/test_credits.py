@@ -298,3 +298,39 @@ def test_printed_byline_is_translated(credited_story, language, text):
     with translation.override(language):
         html = render_to_string("articles/includes/byline.html", {"article": article})
     assert element_text(html, "byline").startswith(text)
+
+
+def test_printed_byline_escapes_names_and_joins_three_with_commas():
+    article = factories.ArticleFactory()
+    for position, name in enumerate(["Jane <Hack>", "A & B", "Ann O'Neil"]):
+        factories.BylineFactory(article=article, author=factories.AuthorFactory(name=name), position=position)
+    html = render_to_string("articles/includes/byline.html", {"article": reader_copy(article)})
+    assert "Jane &lt;Hack&gt;</a>, " in html and "A &amp; B</a> and " in html and "Ann O&#x27;Neil</a>" in html
+    assert element_text(html, "byline") == "By Jane <Hack>, A & B and Ann O'Neil"
+    assert html.count('class="byline__author" href="/author/author-') == 3
+
+
+def test_printed_byline_of_a_story_without_bylines_is_empty():
+    article = factories.ArticleFactory()
+    html = render_to_string("articles/includes/byline.html", {"article": reader_copy(article)})
+    assert html.strip() == '<p class="byline"></p>'
+
+
+def test_printed_byline_reads_a_role_no_longer_offered_as_stored(credited_story):
+    article, _people = credited_story
+    article = reader_copy(article)
+    retired = article.bylines.all()[0]
+    retired.role = "interviews by"  # a row from before a role was withdrawn
+    html = render_to_string("articles/includes/byline.html", {"article": article})
+    assert element_text(html, "byline").startswith("Interviews by Jane Hack. By Reuters")
+
+
+def test_printed_byline_follows_each_requests_language_in_one_process(credited_story):
+    article, _people = credited_story
+    article = reader_copy(article)
+    texts = []
+    for language in ("de", "en", "fr", "de"):
+        with translation.override(language):
+            html = render_to_string("articles/includes/byline.html", {"article": article})
+        texts.append(element_text(html, "byline").split(" Jane")[0])
+    assert texts == ["Von", "By", "Par", "Von"]
