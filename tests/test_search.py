@@ -278,3 +278,32 @@ def test_the_search_forms_lists_are_drawn_as_djangos_selects_would_be(widget, va
 
     assert drawn(quick) == drawn(plain)
     assert "Syria &lt;&amp; co&gt;" in drawn(quick)
+
+
+def test_the_forms_lists_are_read_as_names_not_built_as_models(client):
+    """Every section, topic and author is listed: as (slug, name) pairs, with no model instance each."""
+    from django.db.models.signals import pre_init
+    from taggit.models import Tag
+
+    from articles.models import Author, Section
+
+    story = factories.ArticleFactory(headline="Council meets", section__name="Politics & Power")
+    story.tags.add("Road <works>")
+    factories.BylineFactory(article=story, author__name="Jane O'Hack", author__slug="jane-ohack")
+    built = []
+
+    def count(sender, **kwargs):
+        if sender in (Tag, Author, Section):
+            built.append(sender.__name__)
+
+    pre_init.connect(count)
+    try:
+        html = client.get("/search/", {"q": "council"}).content.decode()
+    finally:
+        pre_init.disconnect(count)
+    assert f'<option value="{story.section.slug}">Politics &amp; Power</option>' in html
+    assert '<option value="road-works">Road &lt;works&gt;</option>' in html
+    assert '<option value="jane-ohack">Jane O&#x27;Hack</option>' in html
+    # The story's card still names its section and byline: those are the page's only instances.
+    assert sorted(set(built)) == ["Author", "Section", "Tag"]
+    assert built.count("Tag") <= 1 and built.count("Author") == 1 and built.count("Section") <= 1
