@@ -17,6 +17,7 @@ from articles.listings import LinkedStories, author_stories, tag_stories
 from articles.models import Article, Author, Section, TaggedArticle, tags_in_print
 from articles.pagination import CappedPaginator
 from articles.renderer import body_regions
+from articles.search.query import RankedStories
 
 
 def related_stories(article, limit=None):
@@ -237,8 +238,11 @@ class SearchView(ListingMixin, FilterView):
         return Article.objects.for_reader().order_by("-published_at", "-pk")
 
     def paginate_queryset(self, queryset, page_size):
-        paginator = self.get_paginator(queryset, page_size)
         search = getattr(self.filterset, "search", None)
+        if search is not None and search.ranked is not None:
+            # "Best match": ranked as the window was read; a page reads its stories by id.
+            queryset = RankedStories(search.ranked, Article.objects.using(queryset.db).for_reader())
+        paginator = self.get_paginator(queryset, page_size)
         if search is not None and search.window_size is not None:
             paginator.know_count(search.window_size)
         try:

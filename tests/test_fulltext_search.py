@@ -184,6 +184,34 @@ def test_recency_breaks_ties(client):
     assert found == [newer, older]
 
 
+def test_best_match_pages_keep_the_databases_rank_order(client, settings):
+    """The reader's pages (ranked as the window is read, stories read by id) list what SQL ranks, in its order."""
+    from articles.filters import StoryFilter
+
+    settings.ARTICLES_PAGINATE_BY = 4
+    same_time = ago(5)
+    stories = [
+        story(headline="Zeppelin lands"),
+        story(headline="Zeppelin", standfirst="A zeppelin over the zeppelin field", hours=3),
+        story("<p>A zeppelin.</p>", hours=2),
+        story("<p>Zeppelin, zeppelin, zeppelin.</p>", hours=7),
+        story(standfirst="The zeppelin hangar", hours=9),
+    ]
+    # Equal ranks at one moment: the larger id first, as SQL's "-pk" has it.
+    stories += [story("<p>A zeppelin.</p>") for _ in range(4)]
+    Article.objects.filter(pk__in=[s.pk for s in stories[-4:]]).update(published_at=same_time)
+    filterset = StoryFilter({"q": "zeppelin"}, queryset=Article.objects.for_reader())
+    in_sql = [article.pk for article in filterset.qs]
+    pages = []
+    for page in (1, 2, 3):
+        _, found = search(client, q="zeppelin", page=page)
+        pages.extend(article.pk for article in found)
+        assert all(article.search_rank > 0 for article in found)
+    assert pages == in_sql
+    assert sorted(pages) == sorted(s.pk for s in stories)
+    assert client.get("/search/", {"q": "zeppelin", "page": 4}).status_code == 404  # past the end
+
+
 def test_best_match_is_default_and_offered(client):
     story(headline="Zeppelin")
     response, _ = search(client, q="zeppelin")
