@@ -140,8 +140,9 @@ def test_deploy_check_fails_without_the_https_settings():
 
 def production_setting(name, **env):
     code = f"import json, newsroom.settings as s; print(json.dumps(s.{name}))"
-    full_env = {k: v for k, v in os.environ.items() if k not in {"DEBUG", "DJANGO_SETTINGS_MODULE"}}
+    full_env = {k: v for k, v in os.environ.items() if k not in {"DEBUG", "DJANGO_SETTINGS_MODULE", "PGOPTIONS"}}
     full_env.update(env, SECRET_KEY="x" * 50)
+    full_env = {k: v for k, v in full_env.items() if v is not None}  # None: not in the environment
     return subprocess.run(
         [sys.executable, "-c", code], cwd=ROOT, env=full_env, capture_output=True, text=True, timeout=60
     )
@@ -167,6 +168,37 @@ def test_database_connections_persist_and_are_health_checked_by_default():
         database = database_setting(CONN_MAX_AGE="", **env)
         assert database["CONN_MAX_AGE"] == 600
         assert database["CONN_HEALTH_CHECKS"] is True
+
+
+def test_postgresql_connections_run_queries_without_parallel_workers():
+    url = "postgres://newsroom@db.internal:5432/newsroom"
+    database = database_setting(DATABASE_URL=url)
+    assert database["OPTIONS"]["options"] == "-c max_parallel_workers_per_gather=0"
+    database = database_setting(DATABASE_URL=url, DATABASE_PARALLEL_WORKERS="2")
+    assert database["OPTIONS"]["options"] == "-c max_parallel_workers_per_gather=2"
+    # What the deployment says wins: PGOPTIONS, or options on the URL.
+    assert "options" not in database_setting(DATABASE_URL=url, PGOPTIONS="-c work_mem=64MB").get("OPTIONS", {})
+    database = database_setting(DATABASE_URL=url + "?options=-c%20work_mem%3D64MB")
+    assert database["OPTIONS"]["options"] == "-c work_mem=64MB"
+    # The replicas' connections too; SQLite has no such thing.
+    replica = production_setting(
+        "DATABASES['replica_1']['OPTIONS']", DATABASE_URL=url, DATABASE_REPLICA_URLS=url.replace("db.", "replica.")
+    )
+    assert json.loads(replica.stdout)["options"] == "-c max_parallel_workers_per_gather=0"
+    assert "options" not in database_setting(DATABASE_URL=None).get("OPTIONS", {})
+    result = production_setting("DATABASES", DATABASE_URL=url, DATABASE_PARALLEL_WORKERS="some")
+    assert result.returncode != 0
+    assert result.stderr.strip() == "newsroom: DATABASE_PARALLEL_WORKERS must be a whole number, not 'some'."
+
+
+def test_postgresql_sessions_get_no_parallel_workers(db):
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        pytest.skip("PostgreSQL only (the PostgreSQL pass of CI runs it)")
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW max_parallel_workers_per_gather")
+        assert cursor.fetchone()[0] == "0"
 
 
 def test_conn_max_age_from_the_environment_overrides_the_default():
