@@ -239,7 +239,9 @@ class PageCacheLog:
 def _database_version(connection):
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
-            cursor.execute("SELECT current_setting('server_version'), current_setting('max_parallel_workers_per_gather')")
+            cursor.execute(
+                "SELECT current_setting('server_version'), current_setting('max_parallel_workers_per_gather')"
+            )
             version, workers = cursor.fetchone()
             return f"{version} (max_parallel_workers_per_gather {workers})"
         elif connection.vendor == "sqlite":
