@@ -149,7 +149,6 @@ DATABASES = {
 }
 
 
-
 def serial_queries(database):
     """PostgreSQL: a request's queries run in its own backend, without parallel workers.
 
