@@ -277,6 +277,21 @@ def test_phrase_is_looked_for_among_the_newest_stories_with_its_words(client, se
     assert search(client, q='"zeppelin quokka" -aardvark')[1] == [in_order]
 
 
+def test_postgresql_reads_each_phrase_candidates_document_once():
+    """The phrase is checked on each candidate as it is read; the stories' own query never reads a document again."""
+    if connection.vendor != "postgresql":
+        pytest.skip("PostgreSQL only: SQLite checks phrases in FTS5")
+    in_order = story("<p>The zeppelin quokka.</p>", hours=3)
+    story("<p>A quokka and a zeppelin.</p>", hours=1)
+    queryset = search_module.text_search('"zeppelin quokka"').filter(Article.objects.for_reader())
+    sql = str(queryset.query)
+    candidates = sql.index("IN (SELECT")
+    outer = sql[:candidates] + sql[sql.rindex(")") :]
+    assert "@@" not in outer
+    assert "CASE WHEN" in sql[candidates:]
+    assert list(queryset) == [in_order]
+
+
 def test_postgresql_checks_cheap_filters_before_reading_documents():
     # Reading a story's document means unpacking it (~90 µs at a million
     # stories); a kicker or a section is a column. A constant query made PostgreSQL
