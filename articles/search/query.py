@@ -7,7 +7,6 @@ are ranked, so a common word costs the same in a ten-year archive as in a
 one-month one. Recency breaks ties.
 """
 
-import math
 import re
 
 from django.db import connections
@@ -160,12 +159,13 @@ class TextSearch:
         from articles.models import Article
 
         newest = queryset.order_by(*self.newest_first()).annotate(search_rank=self.rank_expression())
-        window = list(newest.values_list("pk", "search_rank", "published_at")[: settings.SEARCH_RANK_WINDOW])
+        window = list(newest.values_list("pk", "search_rank")[: settings.SEARCH_RANK_WINDOW])
         # The list's length is known: its pages need not count it again.
         self.window_size = len(window)
-        # Ties newest first; a draft (no time yet, listed to staff by the API) first, as PostgreSQL sorts NULL.
-        window.sort(key=lambda row: (-row[1], -row[2].timestamp() if row[2] else -math.inf, -row[0]))
-        self.ranked = {pk: rank for pk, rank, _published_at in window}
+        # The window was read newest first, so a stable sort by rank alone
+        # leaves ties newest first (then by id), as the SQL order has them.
+        window.sort(key=lambda row: -row[1])
+        self.ranked = dict(window)
         return (
             Article.objects.using(queryset.db)
             .with_page_relations()
