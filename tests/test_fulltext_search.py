@@ -381,6 +381,28 @@ def test_snippets_mark_matches_and_escape_text(client):
     assert_sound_html(html)
 
 
+@pytest.mark.parametrize("filler_words", [0, 5, 330, 400, 2000])
+def test_snippets_mark_a_match_wherever_it_lies_in_the_body(client, filler_words):
+    """Early in a long body, past its first 2,000 characters, at a short body's very end: always marked."""
+    filler = " ".join(["Quiet"] * filler_words)
+    found_story = story(f"<p>{filler} the zeppelin</p><p>{filler}</p>")
+    _, found = search(client, q="zeppelin")
+    assert found == [found_story]
+    assert "<mark>zeppelin</mark>" in found[0].search_snippet
+    # Whole words around it, never a word cut in two.
+    words = str(found[0].search_snippet).replace("<mark>zeppelin</mark>", "").replace("…", " ").split()
+    assert set(words) <= {"Quiet", "the"}
+
+
+def test_a_snippet_without_a_body_match_is_the_bodys_opening(client):
+    found_story = story("<p>" + " ".join(["Quiet"] * 1000) + "</p>", headline="Zeppelin over town")
+    _, found = search(client, q="zeppelin")
+    assert found == [found_story]
+    snippet = str(found[0].search_snippet).strip()
+    assert "<mark>" not in snippet
+    assert snippet.startswith("Quiet Quiet") and len(snippet.split()) <= 40
+
+
 def test_no_snippets_without_search_words(client):
     story("<p>Zeppelin.</p>")
     response, _ = search(client)
