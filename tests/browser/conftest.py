@@ -4,6 +4,7 @@ On a laptop without Chromium they skip with the reason; in CI (``CI`` set)
 a missing browser is a failure, never a skip.
 """
 
+import contextlib
 import os
 import re
 import shutil
@@ -45,19 +46,28 @@ def pictures_with_their_files(monkeypatch):
 
 
 class _InFlight:
-    """The live server's app, counting the requests it is answering."""
+    """The live server's app, counting the requests it is answering.
 
-    def __init__(self, app):
+    On SQLite the live server's threads share one in-memory connection, so
+    two requests at once trip over each other there ("cannot release
+    savepoint - SQL statements in progress" when one editor's autosave met
+    the other's page load): the app answers them one at a time (``serial``).
+    PostgreSQL gives each thread a connection of its own.
+    """
+
+    def __init__(self, app, serial=False):
         self.app = app
         self.count = 0
         self.last = time.monotonic()
         self.lock = threading.Lock()
+        self.serial = threading.Lock() if serial else contextlib.nullcontext()
 
     def __call__(self, environ, start_response):
         with self.lock:
             self.count += 1
         try:
-            return self.app(environ, start_response)
+            with self.serial:
+                return self.app(environ, start_response)
         finally:
             with self.lock:
                 self.count -= 1
@@ -102,7 +112,9 @@ def server_quiet_before_flush(request):
     httpd = request.getfixturevalue("live_server").thread.httpd
     app = httpd.get_app()
     if not isinstance(app, _InFlight):
-        app = _InFlight(app)
+        from django.db import connection
+
+        app = _InFlight(app, serial=connection.vendor == "sqlite")
         httpd.set_app(app)
     yield
     app.wait_quiet()
