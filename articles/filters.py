@@ -245,7 +245,8 @@ class StoryFilter(FilterSet):
         # All the chosen tags, not any: choosing more topics narrows the search.
         tags = list(value)
         if self.search is not None:
-            queryset, tags = self.search.narrow_to_topics(queryset, tags)
+            section = self.form.cleaned_data.get("section")
+            queryset, tags = self.search.narrow_to_topics(queryset, tags, section=section)
         for tag in tags:
             queryset = queryset.tagged(tag)
         return queryset

@@ -348,6 +348,42 @@ def test_postgresql_reads_a_topics_window_from_its_rows_in_date_order():
     assert "Sort" not in plan, plan
 
 
+@pytest.mark.parametrize("ordering", ["relevance", "newest"])
+def test_words_with_a_topic_and_a_section_follow_a_story_that_changes_section(client, ordering):
+    """The topic's rows carry their story's section: a story moved between sections is found in the new one only."""
+    home, world = factories.SectionFactory(slug="home-news"), factories.SectionFactory(slug="world-news")
+    stories = [story("<p>A zeppelin.</p>", hours=n + 1, section=home if n % 2 else world) for n in range(6)]
+    for article in stories:
+        article.tags.add("Airships")
+    stories[-1].tags.clear()  # in the section with the words, without the topic
+    _, found = search(client, q="zeppelin", section="home-news", tag=["airships"], ordering="newest")
+    assert found == [stories[1], stories[3]]
+    moved = stories[1]
+    Article.objects.filter(pk=moved.pk).update(section=world)  # not through save(): the copy still follows
+    _, found = search(client, q="zeppelin", section="home-news", tag=["airships"], ordering=ordering)
+    assert found == [stories[3]]
+    _, found = search(client, q="zeppelin", section="world-news", tag=["airships"], ordering=ordering)
+    assert set(found) == {stories[0], moved, stories[2], stories[4]}
+
+
+def test_postgresql_tests_a_section_in_the_topics_index():
+    if connection.vendor != "postgresql":
+        pytest.skip("PostgreSQL's plan")
+    article = factories.ArticleFactory()
+    article.tags.add("Airships")
+    text = search_module.text_search("zeppelin")
+    stories, _ = text.narrow_to_topics(Article.objects.published(), [article.tags.get()], section=article.section)
+    window = text.filter(stories).order_by(*text.newest_first()).values("pk")[:1000]
+    sql, params = window.query.sql_with_params()
+    with transaction.atomic(), connection.cursor() as cursor:
+        for setting in ("enable_sort", "enable_incremental_sort", "enable_bitmapscan", "enable_hashjoin"):
+            cursor.execute(f"SET LOCAL {setting} = off")
+        cursor.execute(f"EXPLAIN {sql}", params)
+        plan = "\n".join(row[0] for row in cursor.fetchall())
+    scan = plan[plan.index("taggedarticle_tag_in_print") :].split("\n")[1]
+    assert "Index Cond" in scan and "story_section_id" in scan, plan
+
+
 def test_a_full_best_match_window_says_there_may_be_more(client, settings):
     settings.ARTICLES_SEARCH_RANK_WINDOW = 2
     for hours in (1, 2, 3):

@@ -101,6 +101,50 @@ def test_the_fixture_loads_with_its_copies():
     assert "story_published_at" not in dumped
 
 
+def sections(story):
+    """The section copies on ``story``'s tag rows."""
+    return set(TaggedArticle.objects.filter(content_object=story).values_list("story_section_id", flat=True))
+
+
+def test_tag_rows_carry_their_storys_section_whatever_the_status():
+    for story in (linked_story(), linked_story(draft=True)):
+        assert sections(story) == {story.section_id}
+
+
+def test_a_story_moved_to_another_section_moves_its_tag_rows_every_way():
+    story = linked_story()
+    other, third, fourth = (factories.SectionFactory() for _ in range(3))
+    story.section = other
+    story.save()
+    assert sections(story) == {other.pk}
+    Article.objects.filter(pk=story.pk).update(section=third)
+    assert sections(story) == {third.pk}
+    with connection.cursor() as cursor:
+        cursor.execute("UPDATE articles_article SET section_id = %s WHERE id = %s", [fourth.pk, story.pk])
+    assert sections(story) == {fourth.pk}
+    # The time stays as it was; only the section moved.
+    assert copies(story) == {story.published_at}
+
+
+def test_a_tag_row_added_or_moved_takes_its_storys_section_whatever_it_was_given():
+    story, elsewhere = factories.ArticleFactory(), factories.ArticleFactory(section=factories.SectionFactory())
+    row = TaggedArticle.objects.create(content_object=story, tag=factories.TagFactory(), story_section_id=999_999)
+    assert sections(story) == {story.section_id}
+    TaggedArticle.objects.filter(pk=row.pk).update(content_object=elsewhere)
+    assert TaggedArticle.objects.get(pk=row.pk).story_section_id == elsewhere.section_id
+    TaggedArticle.objects.filter(pk=row.pk).update(story_section_id=None)
+    assert TaggedArticle.objects.get(pk=row.pk).story_section_id == elsewhere.section_id
+
+
+def test_the_fixture_loads_with_its_sections_and_never_writes_them():
+    from django.core import serializers
+
+    call_command("loaddata", "syria-no-fly-zones", verbosity=0)
+    story = Article.objects.get()
+    assert sections(story) == {story.section_id}
+    assert "story_section_id" not in serializers.serialize("json", TaggedArticle.objects.all())
+
+
 def test_imported_stories_are_on_their_tag_and_author_pages(client, tmp_path):
     # The import writes its rows in bulk (no save()): the triggers copy the time all the same.
     factories.SectionFactory(slug="world")

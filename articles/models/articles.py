@@ -505,6 +505,9 @@ class TaggedArticle(TaggedItemBase):
     )
     # The story's publication time while it is published: kept by the database (articles.models.in_print).
     story_published_at = in_print_field()
+    # The story's section, kept the same way: a search with a topic and a
+    # section tests the section in the topic's index, not story by story.
+    story_section_id = models.BigIntegerField(_("story section"), null=True, editable=False, serialize=False)
 
     objects = TaggedArticleManager()
 
@@ -516,9 +519,10 @@ class TaggedArticle(TaggedItemBase):
         # starts here, and taggit's "tags in print" reads it without the table.
         indexes = [
             models.Index(fields=["tag", "content_object"], name="taggedarticle_tag_story"),
-            # A tag's page in print, newest first, read in order (articles.listings).
+            # A tag's page in print, newest first, read in order (articles.listings);
+            # the section last, so a search with a section reads it from the index.
             models.Index(
-                fields=["tag", "-story_published_at", "-content_object"],
+                fields=["tag", "-story_published_at", "-content_object", "story_section_id"],
                 name="taggedarticle_tag_in_print",
                 condition=models.Q(story_published_at__isnull=False),
             ),

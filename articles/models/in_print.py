@@ -32,50 +32,75 @@ LINKS = {
     "articles_byline": "article_id",
 }
 
-_POSTGRES_FUNCTIONS = [
-    # The copy for one story: its time while published, else NULL.
-    """
-    CREATE OR REPLACE FUNCTION articles_story_in_print(story bigint) RETURNS timestamptz
-    LANGUAGE sql STABLE AS $$
-        SELECT CASE WHEN status = 'published' THEN published_at END FROM articles_article WHERE id = story
-    $$
-    """,
-    *(
-        f"""
+STORIES = "articles_article"
+
+# What each link table copies from its story: column -> the story's value,
+# in SQL over the story's row ``{a}``. The time while the story is published
+# (else NULL); on tag rows the section too (migration 0019), so a search with
+# a topic and a section tests the section in the topic's index.
+IN_PRINT = "CASE WHEN {a}.status = 'published' THEN {a}.published_at END"
+COPIES = {
+    "articles_taggedarticle": {"story_published_at": IN_PRINT, "story_section_id": "{a}.section_id"},
+    "articles_byline": {"story_published_at": IN_PRINT},
+}
+# A story's columns whose change is copied.
+STORY_COLUMNS = ("status", "published_at", "section_id")
+
+
+def _copies(connection):
+    """The copies this database's tables hold: a migration adds them one at a time (0018, 0019)."""
+    with connection.cursor() as cursor:
+        present = {}
+        for table, copies in COPIES.items():
+            columns = {column.name for column in connection.introspection.get_table_description(cursor, table)}
+            present[table] = {column: value for column, value in copies.items() if column in columns}
+    return {table: copies for table, copies in present.items() if copies}
+
+
+def _differs(vendor, copies, row, story_alias):
+    """SQL: is any copy on the link row (``row.``, or unqualified if empty) not its story's value?"""
+    differs = " IS DISTINCT FROM " if vendor == "postgresql" else " IS NOT "
+    prefix = f"{row}." if row else ""
+    return " OR ".join(f"{prefix}{column}{differs}{value.format(a=story_alias)}" for column, value in copies.items())
+
+
+def _postgres_functions(copies_by_table):
+    for table, copies in copies_by_table.items():
+        story = LINKS[table]
+        values = ", ".join(value.format(a="a") for value in copies.values())
+        targets = ", ".join(f"NEW.{column}" for column in copies)
+        # A story not written yet (a fixture's rows before their story) gives NULLs;
+        # its own trigger fills them when it is written.
+        yield f"""
         CREATE OR REPLACE FUNCTION {table}_in_print() RETURNS trigger LANGUAGE plpgsql AS $$
         BEGIN
-            NEW.story_published_at := articles_story_in_print(NEW.{story});
+            SELECT {values} INTO {targets} FROM articles_article a WHERE a.id = NEW.{story};
             RETURN NEW;
         END $$
         """
-        for table, story in LINKS.items()
-    ),
-    """
+    unchanged = " AND ".join(f"NEW.{column} IS NOT DISTINCT FROM OLD.{column}" for column in STORY_COLUMNS)
+    updates = "\n".join(
+        f"UPDATE {table} SET "
+        + ", ".join(f"{column} = {value.format(a='NEW')}" for column, value in copies.items())
+        + f" WHERE {LINKS[table]} = NEW.id AND ({_differs('postgresql', copies, '', 'NEW')});"
+        for table, copies in copies_by_table.items()
+    )
+    yield f"""
     CREATE OR REPLACE FUNCTION articles_article_in_print() RETURNS trigger LANGUAGE plpgsql AS $$
-    DECLARE
-        in_print timestamptz := CASE WHEN NEW.status = 'published' THEN NEW.published_at END;
     BEGIN
-        IF TG_OP = 'UPDATE' AND NEW.status IS NOT DISTINCT FROM OLD.status
-                AND NEW.published_at IS NOT DISTINCT FROM OLD.published_at THEN
+        IF TG_OP = 'UPDATE' AND {unchanged} THEN
             RETURN NULL;
         END IF;
-        UPDATE articles_taggedarticle SET story_published_at = in_print
-         WHERE content_object_id = NEW.id AND story_published_at IS DISTINCT FROM in_print;
-        UPDATE articles_byline SET story_published_at = in_print
-         WHERE article_id = NEW.id AND story_published_at IS DISTINCT FROM in_print;
+        {updates}
         RETURN NULL;
     END $$
-    """,
-]
-
-
-STORIES = "articles_article"
+    """
 
 
 # Each trigger as (name, table, SQL that creates it).
-def _postgres_triggers():
-    # BEFORE on the link rows: the row is written once, with its copy.
-    for table in LINKS:
+def _postgres_triggers(copies_by_table):
+    for table in copies_by_table:
+        # BEFORE on the link rows: the row is written once, with its copies.
         yield (
             f"{table}_in_print",
             table,
@@ -87,21 +112,25 @@ def _postgres_triggers():
     yield (
         "articles_article_in_print",
         STORIES,
-        "CREATE OR REPLACE TRIGGER articles_article_in_print AFTER INSERT OR UPDATE OF status, published_at "
+        f"CREATE OR REPLACE TRIGGER articles_article_in_print AFTER INSERT OR UPDATE OF {', '.join(STORY_COLUMNS)} "
         "ON articles_article FOR EACH ROW EXECUTE FUNCTION articles_article_in_print()",
     )
 
 
-def _sqlite_copy(story):
-    return (
-        "(SELECT CASE WHEN a.status = 'published' THEN a.published_at END "
-        f"FROM articles_article a WHERE a.id = {story})"
-    )
+def _sqlite_value(value, story):
+    """The story's value for one link row, in SQLite: a subquery on the story ``story`` names."""
+    return f"(SELECT {value.format(a='a')} FROM articles_article a WHERE a.id = {story})"
 
 
-def _sqlite_triggers():
-    for table, story in LINKS.items():
-        copy = _sqlite_copy(f"NEW.{story}")
+def _sqlite_copies(copies, story):
+    return {column: _sqlite_value(value, story) for column, value in copies.items()}
+
+
+def _sqlite_triggers(copies_by_table):
+    for table, copies in copies_by_table.items():
+        values = _sqlite_copies(copies, f"NEW.{LINKS[table]}")
+        differs = " OR ".join(f"NEW.{column} IS NOT {value}" for column, value in values.items())
+        sets = ", ".join(f"{column} = {value}" for column, value in values.items())
         for event in ("INSERT", "UPDATE"):
             name = f"{table}_in_print_{event.lower()}"
             # The WHEN ends the chain even where recursive triggers are on.
@@ -109,14 +138,13 @@ def _sqlite_triggers():
                 name,
                 table,
                 f"CREATE TRIGGER IF NOT EXISTS {name} AFTER {event} ON {table} "
-                f"WHEN NEW.story_published_at IS NOT {copy} "
-                f"BEGIN UPDATE {table} SET story_published_at = {copy} WHERE id = NEW.id; END",
+                f"WHEN {differs} BEGIN UPDATE {table} SET {sets} WHERE id = NEW.id; END",
             )
-    in_print = "CASE WHEN NEW.status = 'published' THEN NEW.published_at END"
     updates = " ".join(
-        f"UPDATE {table} SET story_published_at = {in_print} "
-        f"WHERE {story} = NEW.id AND story_published_at IS NOT {in_print};"
-        for table, story in LINKS.items()
+        f"UPDATE {table} SET "
+        + ", ".join(f"{column} = {value.format(a='NEW')}" for column, value in copies.items())
+        + f" WHERE {LINKS[table]} = NEW.id AND ({_differs('sqlite', copies, '', 'NEW')});"
+        for table, copies in copies_by_table.items()
     )
     yield (
         "articles_article_in_print_insert",
@@ -124,30 +152,31 @@ def _sqlite_triggers():
         f"CREATE TRIGGER IF NOT EXISTS articles_article_in_print_insert AFTER INSERT ON articles_article "
         f"BEGIN {updates} END",
     )
+    changed = " OR ".join(f"NEW.{column} IS NOT OLD.{column}" for column in STORY_COLUMNS)
     yield (
         "articles_article_in_print_update",
         STORIES,
         "CREATE TRIGGER IF NOT EXISTS articles_article_in_print_update "
-        "AFTER UPDATE OF status, published_at ON articles_article "
-        "WHEN NEW.status IS NOT OLD.status OR NEW.published_at IS NOT OLD.published_at "
-        f"BEGIN {updates} END",
+        f"AFTER UPDATE OF {', '.join(STORY_COLUMNS)} ON articles_article "
+        f"WHEN {changed} BEGIN {updates} END",
     )
 
 
-def _fill_sql(vendor):
+def _fill_sql(vendor, copies_by_table):
     """One UPDATE per link table setting every copy from its story."""
-    for table, story in LINKS.items():
+    for table, copies in copies_by_table.items():
+        story = LINKS[table]
         if vendor == "postgresql":
+            sets = ", ".join(f"{column} = {value.format(a='a')}" for column, value in copies.items())
             yield (
-                f"UPDATE {table} AS link SET story_published_at = "
-                f"CASE WHEN a.status = 'published' THEN a.published_at END "
-                f"FROM articles_article AS a WHERE a.id = link.{story} "
-                f"AND link.story_published_at IS DISTINCT FROM "
-                f"(CASE WHEN a.status = 'published' THEN a.published_at END)"
+                f"UPDATE {table} AS link SET {sets} FROM articles_article AS a WHERE a.id = link.{story} "
+                f"AND ({_differs('postgresql', copies, 'link', 'a')})"
             )
         else:
-            copy = _sqlite_copy(f"{table}.{story}")
-            yield f"UPDATE {table} SET story_published_at = {copy} WHERE story_published_at IS NOT {copy}"
+            values = _sqlite_copies(copies, f"{table}.{story}")
+            sets = ", ".join(f"{column} = {value}" for column, value in values.items())
+            differs = " OR ".join(f"{column} IS NOT {value}" for column, value in values.items())
+            yield f"UPDATE {table} SET {sets} WHERE {differs}"
 
 
 # Where the copies are kept by triggers; elsewhere lists read the stories' own table.
@@ -159,11 +188,11 @@ def kept(using):
     return connections[using].vendor in VENDORS
 
 
-def _triggers(vendor):
+def _triggers(vendor, copies_by_table=COPIES):
     if vendor == "postgresql":
-        return list(_postgres_triggers())
+        return list(_postgres_triggers(copies_by_table))
     if vendor == "sqlite":
-        return list(_sqlite_triggers())
+        return list(_sqlite_triggers(copies_by_table))
     return []
 
 
@@ -183,16 +212,19 @@ def _present(cursor, vendor):
 
 
 def install(connection, fill=True):
-    """Create the triggers (idempotent) and, with ``fill``, set every copy from its story."""
+    """Create the triggers for the copies the tables hold (idempotent) and, with ``fill``, set every copy."""
     vendor = connection.vendor
-    triggers = _triggers(vendor)
-    if not triggers:
+    if vendor not in VENDORS:
         # Other databases: the copies are not kept, and the lists do not use
         # them (articles.listings reads the stories' own table there).
         return
+    copies_by_table = _copies(connection)
+    if not copies_by_table:
+        return
+    triggers = _triggers(vendor, copies_by_table)
     with connection.cursor() as cursor:
         if vendor == "postgresql":
-            for sql in _POSTGRES_FUNCTIONS:
+            for sql in _postgres_functions(copies_by_table):
                 cursor.execute(sql)
         # The stories' triggers first: a story published while the copies are
         # filled is copied by them (on PostgreSQL creating them also locks out
@@ -203,7 +235,7 @@ def install(connection, fill=True):
             if table == STORIES:
                 cursor.execute(sql)
         if fill:
-            for sql in _fill_sql(vendor):
+            for sql in _fill_sql(vendor, copies_by_table):
                 cursor.execute(sql)
         for _name, table, sql in triggers:
             if table != STORIES:
@@ -238,11 +270,8 @@ def ensure(sender=None, using="default", plan=None, **kwargs):
     tables = set(connection.introspection.table_names())
     if not {"articles_article", *LINKS} <= tables:
         return  # migrated backwards past 0018's tables
-    with connection.cursor() as cursor:
-        for table in LINKS:
-            described = connection.introspection.get_table_description(cursor, table)
-            if "story_published_at" not in {column.name for column in described}:
-                return  # before migration 0018
+    if not _copies(connection):
+        return  # before migration 0018
     lacking = missing(using)
     if lacking:
         logger.warning("Putting back the publication-copy triggers %s and filling the copies again.", lacking)
