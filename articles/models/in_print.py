@@ -1,4 +1,4 @@
-"""The story's publication time copied onto its tag and byline rows (issue 10).
+"""The story's publication time copied onto its tag and byline rows, and its section onto tag rows (issue 10).
 
 A tag's or an author's page lists the stories in print, newest first. Read
 from the stories' table, the database walks the publication-time index and
@@ -9,9 +9,12 @@ costs more. With the time on the link rows, one index per kind,
 hands out any page in order by reading its own entries: page 50 reads 1,000.
 
 ``story_published_at`` is the story's ``published_at`` while its status is
-published (live or scheduled), NULL otherwise. It is derived data, so it is
+published (live or scheduled), NULL otherwise. Tag rows also carry
+``story_section_id`` (migration 0019): a search with a topic and a section
+tests the section in the topic's index instead of reading each story
+(:data:`COPIES` says which table copies what). It is derived data, so it is
 kept by the database, not by ``save()``: triggers copy it whenever a story's
-status or time changes and whenever a tag or byline row is written, so
+status, time or section changes and whenever a tag or byline row is written, so
 ``QuerySet.update()``, fixtures, imports and raw SQL cannot leave it behind.
 It is never serialized (fixtures do not carry it) and no form edits it.
 
