@@ -66,7 +66,10 @@ def test_a_failing_request_still_counts_towards_the_checkpoint(thawed, monkeypat
     assert calls == ["collect", "freeze"] * 2
 
 
-def test_the_project_application_serves_pages(db, thawed):
+@pytest.mark.django_db(transaction=True)
+def test_the_project_application_serves_pages(thawed):
+    # Through the WSGI handler as a server calls it: its request signals close
+    # and reopen database connections, which a test transaction would not survive.
     from benchmarks import harness
 
     status, body = harness.call(application, "/")
