@@ -329,13 +329,15 @@ def test_words_with_topics_find_the_same_stories_whichever_topic_is_walked(clien
     assert found == [stories[4], stories[2], stories[0]]
 
 
-def test_postgresql_reads_a_topics_window_from_its_rows_in_date_order():
+def topic_window_plan(**narrowed):
+    """PostgreSQL's plan for a common word's window with one topic (``narrowed``: more for narrow_to_topics)."""
     if connection.vendor != "postgresql":
         pytest.skip("PostgreSQL's plan")
     article = factories.ArticleFactory()
     article.tags.add("Airships")
     text = search_module.text_search("zeppelin")
-    stories, _ = text.narrow_to_topics(Article.objects.published(), [article.tags.get()])
+    narrowed = {name: value(article) for name, value in narrowed.items()}
+    stories, _ = text.narrow_to_topics(Article.objects.published(), [article.tags.get()], **narrowed)
     window = text.filter(stories).order_by(*text.newest_first()).values("pk")[:1000]
     sql, params = window.query.sql_with_params()
     with transaction.atomic(), connection.cursor() as cursor:
@@ -343,7 +345,11 @@ def test_postgresql_reads_a_topics_window_from_its_rows_in_date_order():
         for setting in ("enable_sort", "enable_incremental_sort", "enable_bitmapscan", "enable_hashjoin"):
             cursor.execute(f"SET LOCAL {setting} = off")
         cursor.execute(f"EXPLAIN {sql}", params)
-        plan = "\n".join(row[0] for row in cursor.fetchall())
+        return "\n".join(row[0] for row in cursor.fetchall())
+
+
+def test_postgresql_reads_a_topics_window_from_its_rows_in_date_order():
+    plan = topic_window_plan()
     assert "taggedarticle_tag_in_print" in plan, plan
     assert "Sort" not in plan, plan
 
@@ -367,19 +373,7 @@ def test_words_with_a_topic_and_a_section_follow_a_story_that_changes_section(cl
 
 
 def test_postgresql_tests_a_section_in_the_topics_index():
-    if connection.vendor != "postgresql":
-        pytest.skip("PostgreSQL's plan")
-    article = factories.ArticleFactory()
-    article.tags.add("Airships")
-    text = search_module.text_search("zeppelin")
-    stories, _ = text.narrow_to_topics(Article.objects.published(), [article.tags.get()], section=article.section)
-    window = text.filter(stories).order_by(*text.newest_first()).values("pk")[:1000]
-    sql, params = window.query.sql_with_params()
-    with transaction.atomic(), connection.cursor() as cursor:
-        for setting in ("enable_sort", "enable_incremental_sort", "enable_bitmapscan", "enable_hashjoin"):
-            cursor.execute(f"SET LOCAL {setting} = off")
-        cursor.execute(f"EXPLAIN {sql}", params)
-        plan = "\n".join(row[0] for row in cursor.fetchall())
+    plan = topic_window_plan(section=lambda article: article.section)
     scan = plan[plan.index("taggedarticle_tag_in_print") :].split("\n")[1]
     assert "Index Cond" in scan and "story_section_id" in scan, plan
 
@@ -697,3 +691,14 @@ def test_migration_creates_and_fills_the_index(client):
     migration.drop(None, editor)
     migration.create(None, editor)
     assert search(client, q="zeppelin")[1] == [article]
+
+
+def test_a_ranked_list_is_read_a_page_at_a_time():
+    from articles.search.query import RankedStories
+
+    first, second = story(headline="Zeppelin one"), story(headline="Zeppelin two")
+    ranked = RankedStories({second.pk: 0.9, first.pk: 0.5}, Article.objects.for_reader())
+    assert ranked.count() == 2 and ranked.count_up_to(1) == 1
+    assert [(s, s.search_rank) for s in ranked[0:2]] == [(second, 0.9), (first, 0.5)]
+    with pytest.raises(TypeError, match="slices only"):
+        ranked[0]

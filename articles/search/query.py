@@ -243,9 +243,6 @@ class RankedStories:
     def count_up_to(self, limit):
         return min(len(self.pks), limit)
 
-    def __len__(self):
-        return len(self.pks)
-
     def __getitem__(self, index):
         if not isinstance(index, slice):
             raise TypeError("RankedStories takes slices only: a page of stories.")
