@@ -8,17 +8,8 @@ the partial indexes are built after the fill (faster than row by row).
 
 from django.db import migrations, models
 
+from articles.models.in_print import migration_install, migration_uninstall
 
-def install(apps, schema_editor):
-    from articles.models import in_print
-
-    in_print.install(schema_editor.connection, fill=True)
-
-
-def uninstall(apps, schema_editor):
-    from articles.models import in_print
-
-    in_print.uninstall(schema_editor.connection)
 
 
 class Migration(migrations.Migration):
@@ -39,7 +30,7 @@ class Migration(migrations.Migration):
             name='story_published_at',
             field=models.DateTimeField(editable=False, null=True, serialize=False, verbose_name='story published at'),
         ),
-        migrations.RunPython(install, uninstall, elidable=False),
+        migrations.RunPython(migration_install, migration_uninstall, elidable=False),
         migrations.AddIndex(
             model_name='byline',
             index=models.Index(condition=models.Q(('story_published_at__isnull', False)), fields=['author', '-story_published_at', '-article', 'role'], name='byline_author_in_print'),

@@ -15,17 +15,8 @@ yet, or no longer); the index is rebuilt after the fill.
 
 from django.db import migrations, models
 
+from articles.models.in_print import migration_install, migration_uninstall
 
-def install(apps, schema_editor):
-    from articles.models import in_print
-
-    in_print.install(schema_editor.connection, fill=True)
-
-
-def uninstall(apps, schema_editor):
-    from articles.models import in_print
-
-    in_print.uninstall(schema_editor.connection)
 
 
 class Migration(migrations.Migration):
@@ -41,14 +32,14 @@ class Migration(migrations.Migration):
             name='taggedarticle_tag_in_print',
         ),
         # Backwards, after the column is gone: 0018's triggers again.
-        migrations.RunPython(uninstall, install, elidable=False),
+        migrations.RunPython(migration_uninstall, migration_install, elidable=False),
         migrations.AddField(
             model_name='taggedarticle',
             name='story_section_id',
             field=models.BigIntegerField(editable=False, null=True, serialize=False, verbose_name='story section'),
         ),
         # Backwards, before the column goes: no trigger names it.
-        migrations.RunPython(install, uninstall, elidable=False),
+        migrations.RunPython(migration_install, migration_uninstall, elidable=False),
         migrations.AddIndex(
             model_name='taggedarticle',
             index=models.Index(condition=models.Q(('story_published_at__isnull', False)), fields=['tag', '-story_published_at', '-content_object', 'story_section_id'], name='taggedarticle_tag_in_print'),

@@ -257,6 +257,16 @@ def uninstall(connection):
             cursor.execute("DROP FUNCTION IF EXISTS articles_story_in_print(bigint)")
 
 
+def migration_install(apps, schema_editor):
+    """``RunPython`` of migrations 0018 and 0019: the triggers for the copies the tables hold, and the fill."""
+    install(schema_editor.connection, fill=True)
+
+
+def migration_uninstall(apps, schema_editor):
+    """``RunPython`` of migrations 0018 and 0019, the other way: every trigger and function dropped."""
+    uninstall(schema_editor.connection)
+
+
 def missing(using):
     """The names of the triggers this database should have and lacks."""
     connection = connections[using]
