@@ -5,12 +5,13 @@ from content_editor.models import Region
 from django.conf import settings
 from django.db import models, router, transaction
 from django.db.models import CASCADE, Exists, OuterRef, ProtectedError
-from django.urls import NoReverseMatch, reverse
+from django.urls import NoReverseMatch
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from taggit.managers import TaggableManager
 from taggit.models import Tag, TaggedItemBase
 
+from articles import addresses
 from articles.models.base import Timestamped, slug_check
 from articles.models.bylines import Byline, in_print_field
 from articles.models.corrections import SlugRedirect
@@ -397,11 +398,7 @@ class Article(Timestamped):
         SlugRedirect.objects.filter(old_slug=self.slug).delete()
 
     def get_absolute_url(self):
-        day = timezone.localdate(self.published_at or self.created_at)
-        return reverse(
-            "articles:article",
-            kwargs={"year": f"{day:%Y}", "month": f"{day:%m}", "day": f"{day:%d}", "slug": self.slug},
-        )
+        return addresses.story_address(self.slug, timezone.localdate(self.published_at or self.created_at))
 
     @property
     def is_visible(self):
@@ -569,6 +566,6 @@ def tag_url(tag):
     one with a "/". The story is still shown, with that tag unlinked.
     """
     try:
-        return reverse("articles:tag", kwargs={"slug": tag.slug})
+        return addresses.tag(slug=tag.slug)
     except NoReverseMatch:
         return ""

@@ -1,8 +1,8 @@
 from django.conf import settings
 from django.db import models
-from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
+from articles import addresses
 from articles.models.base import SlugManager, slug_check
 from articles.weblinks import WebURLField, web_url_check
 
@@ -68,7 +68,7 @@ class Author(models.Model):
         return self.name
 
     def get_absolute_url(self):
-        return reverse("articles:author", kwargs={"slug": self.slug})
+        return addresses.author(slug=self.slug)
 
     def natural_key(self):
         return (self.slug,)

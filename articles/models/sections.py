@@ -1,7 +1,7 @@
 from django.db import models
-from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
+from articles import addresses
 from articles.models.base import SlugManager, slug_check
 
 
@@ -25,7 +25,7 @@ class Section(models.Model):
         return self.name
 
     def get_absolute_url(self):
-        return reverse("articles:section", kwargs={"slug": self.slug})
+        return addresses.section(slug=self.slug)
 
     def natural_key(self):
         return (self.slug,)
