@@ -24,6 +24,7 @@ import signal
 import subprocess
 import sys
 import tempfile
+import time
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
@@ -264,6 +265,21 @@ def _cache_description():
     return f"{backend} {_without_password(location)}" if location else backend
 
 
+def cpu_check(repeat=5):
+    """Milliseconds for a fixed pure-Python loop (the best of ``repeat``): this machine's speed today.
+
+    Figures from different sessions' machines differ by up to twice for the
+    same code; this says how fast the machine was when they were taken.
+    """
+    best = None
+    for _ in range(repeat):
+        started = time.perf_counter()
+        sum(number * number for number in range(1_000_000))
+        took = (time.perf_counter() - started) * 1000
+        best = took if best is None else min(best, took)
+    return best
+
+
 def conditions():
     """The settings and versions the figures were measured with, one per line."""
     import django
@@ -281,6 +297,8 @@ def conditions():
         f"cache          {_cache_description()}; ARTICLES_PAGE_CACHE {articles_settings.PAGE_CACHE!r}",
         f"DEBUG          {settings.DEBUG}",
         f"versions       Python {platform.python_version()}, Django {django.get_version()}",
+        f"machine        {os.cpu_count()} cores; CPU check {cpu_check():.0f} ms (a fixed Python loop, "
+        f"harness.cpu_check: smaller is faster); load average {os.getloadavg()[0]:.1f}",
         f"application    newsroom.wsgi (collection frozen after warm-up; {gc.get_freeze_count():,} objects frozen)",
         f"stories        {Article.objects.published().count():,} published ({Article.objects.count():,} in all)",
     ]
