@@ -148,3 +148,25 @@ def test_each_language_gets_its_own_template():
     with translation.override("de"):
         assert addresses.author(**values) == expected("author", **values)
     assert addresses.author(**values) == english
+
+
+def test_the_story_prefix_for_sitemaps():
+    assert addresses.story_prefix() == "/"
+    try:
+        set_script_prefix("/news/")
+        assert addresses.story_prefix() == "/news/"
+    finally:
+        set_script_prefix("/")
+    with override_settings(ROOT_URLCONF=MountedUnderNews):
+        assert addresses.story_prefix() == "/news/"
+    with override_settings(ROOT_URLCONF=OwnStoryRoute):
+        assert addresses.story_prefix() is None  # another shape: each address from the maker
+
+
+def test_trusted_parts_are_not_checked():
+    make = addresses.story.current(addresses.DATE_PARTS)
+    day = datetime.date(2017, 4, 7)
+    assert addresses.story_address("no-fly-zones", day, make) == "/2017/04/07/no-fly-zones/"
+    # The slug is still checked: a bad one is reverse()'s error.
+    with pytest.raises(NoReverseMatch):
+        addresses.story_address("bad slug!", day, make)
