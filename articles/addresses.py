@@ -85,13 +85,16 @@ class Route:
         checked = [(key, self.plain[key], self.accepts[key]) for key in names if key not in trusted]
 
         def make(**values):
+            filled = values
             for key, plain, accepts in checked:
                 value = values[key]
                 if not plain.fullmatch(value):
                     if not accepts.fullmatch(value):
-                        return reverse(name, kwargs=values)
-                    values[key] = quote(value, safe=_SAFE)
-            return form.format_map(values)
+                        return reverse(name, kwargs=values)  # the values as given, none quoted
+                    if filled is values:
+                        filled = dict(values)
+                    filled[key] = quote(value, safe=_SAFE)
+            return form.format_map(filled)
 
         return make
 
