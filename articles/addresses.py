@@ -51,12 +51,18 @@ class Route:
     def current(self, trusted=frozenset()):
         """The address maker for the current URL configuration, script prefix and language.
 
-        ``make = route.current()`` once, then ``make(**values)`` per address:
-        what a sitemap part making 10,000 addresses does (asking for the
-        configuration, prefix and language costs more than filling one in).
-        Values of the ``trusted`` parts are not checked: their caller wrote
+        ``make = route.current()`` once, then ``make(**values)`` per address,
+        for many addresses at once (asking for the configuration, prefix and
+        language costs more than filling one in). Values of the ``trusted`` parts are not checked: their caller wrote
         them from numbers (``story_address``: the year, month and day).
         """
+        return self._entry(trusted)[1]
+
+    def template(self):
+        """The current template: (pieces, part names in order), or None where reverse() makes each address."""
+        return self._entry(frozenset())[2]
+
+    def _entry(self, trusted):
         urlconf = get_urlconf()
         resolver = get_resolver(urlconf)
         key = (urlconf, get_script_prefix(), get_language(), trusted)
@@ -65,12 +71,7 @@ class Route:
         if made is None or made[0] is not resolver:
             template = self._build()
             made = self._made[key] = (resolver, self._maker(template, trusted), template)
-        return made[1]
-
-    def template(self):
-        """The current template: (pieces, part names in order), or None where reverse() makes each address."""
-        self.current()
-        return self._made[(get_urlconf(), get_script_prefix(), get_language(), frozenset())][2]
+        return made
 
     def _maker(self, template, trusted):
         name = self.name
@@ -151,15 +152,10 @@ tag = _named("articles:tag")
 DATE_PARTS = frozenset({"year", "month", "day"})
 
 
-def story_address(slug, day, make=None):
-    """A story's address from its slug and its publication ``day`` (a date, in the site's time zone).
-
-    ``make``: ``story.current(DATE_PARTS)``, asked once for many addresses.
-    """
-    # Not strftime ("%Y"): it costs ten times as much, at 10,000 calls a sitemap part.
-    return (make or story.current(DATE_PARTS))(
-        year=f"{day.year:04d}", month=f"{day.month:02d}", day=f"{day.day:02d}", slug=slug
-    )
+def story_address(slug, day):
+    """A story's address from its slug and its publication ``day`` (a date, in the site's time zone)."""
+    # Not strftime ("%Y"): it costs ten times as much, and every story card calls this.
+    return story.current(DATE_PARTS)(year=f"{day.year:04d}", month=f"{day.month:02d}", day=f"{day.day:02d}", slug=slug)
 
 
 def story_prefix():
