@@ -49,6 +49,21 @@ COPIES = {
 # A story's columns whose change is copied.
 STORY_COLUMNS = ("status", "published_at", "section_id")
 
+# The same copies in Python, from a story's field values by attname, for a
+# writer that fills them in itself: the bulk importer writes a story's link
+# rows before the story, which on PostgreSQL the story's trigger would
+# otherwise rewrite, five rows a story. The triggers still decide: a value
+# that differs from the SQL above is set right when the story is written.
+PY_COPIES = {
+    "story_published_at": lambda story: story.get("published_at") if story.get("status") == "published" else None,
+    "story_section_id": lambda story: story.get("section_id"),
+}
+
+
+def link_copies(table, story):
+    """``{column: value}`` a link row of ``table`` carries for ``story`` (field values by attname)."""
+    return {column: PY_COPIES[column](story) for column in COPIES[table]}
+
 
 def _copies(connection):
     """The copies this database's tables hold: a migration adds them one at a time (0018, 0019)."""
@@ -70,14 +85,21 @@ def _differs(vendor, copies, row, story_alias):
 def _postgres_functions(copies_by_table):
     for table, copies in copies_by_table.items():
         story = LINKS[table]
-        values = ", ".join(value.format(a="a") for value in copies.values())
-        targets = ", ".join(f"NEW.{column}" for column in copies)
-        # A story not written yet (a fixture's rows before their story) gives NULLs;
-        # its own trigger fills them when it is written.
+        values = ", ".join(f"{value.format(a='a')} AS {column}" for column, value in copies.items())
+        sets = " ".join(f"NEW.{column} := story.{column};" for column in copies)
+        # A story not written yet (a fixture's or an import's rows before their
+        # story) leaves the row as it was given: the story's own trigger sets
+        # every copy that differs when the story is written, and the foreign
+        # key (checked at commit) refuses a row whose story never comes. An
+        # import that writes the right copies is then not written twice.
         yield f"""
         CREATE OR REPLACE FUNCTION {table}_in_print() RETURNS trigger LANGUAGE plpgsql AS $$
+        DECLARE story record;
         BEGIN
-            SELECT {values} INTO {targets} FROM articles_article a WHERE a.id = NEW.{story};
+            SELECT {values} INTO story FROM articles_article a WHERE a.id = NEW.{story};
+            IF FOUND THEN
+                {sets}
+            END IF;
             RETURN NEW;
         END $$
         """
@@ -260,6 +282,11 @@ def uninstall(connection):
 def migration_install(apps, schema_editor):
     """``RunPython`` of migrations 0018 and 0019: the triggers for the copies the tables hold, and the fill."""
     install(schema_editor.connection, fill=True)
+
+
+def migration_functions(apps, schema_editor):
+    """``RunPython`` of migration 0020: the PostgreSQL functions as this module writes them now; no fill."""
+    install(schema_editor.connection, fill=False)
 
 
 def migration_uninstall(apps, schema_editor):
