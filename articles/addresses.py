@@ -148,6 +148,25 @@ author = _named("articles:author")
 tag = _named("articles:tag")
 
 
+# The story sitemap's parts (articles.syndication.sitemaps): the index lists
+# one per month of the archive, ten years of them at a million stories.
+_MONTH_PARTS = {"year": r"[0-9]{4}", "month": r"[0-9]{2}"}
+story_sitemap = Route(
+    "articles:story_sitemap",
+    markers={"year": "8461", "month": "73"},
+    checks={"year": "2017", "month": "04"},
+    accepts=_MONTH_PARTS,
+    plain=_MONTH_PARTS,
+)
+_NUMBERED_PARTS = {**_MONTH_PARTS, "part": r"[2-9]|[1-9][0-9]+"}
+story_sitemap_part = Route(
+    "articles:story_sitemap_part",
+    markers={"year": "8461", "month": "73", "part": "9851"},
+    checks={"year": "2017", "month": "04", "part": "12"},
+    accepts=_NUMBERED_PARTS,
+    plain=_NUMBERED_PARTS,
+)
+
 # The story route's parts that story_address writes from a date's numbers.
 DATE_PARTS = frozenset({"year", "month", "day"})
 

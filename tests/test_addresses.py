@@ -26,6 +26,9 @@ CASES = [
     # Taggit makes Unicode slugs, and a tag slug may hold what a path must quote.
     (addresses.tag, "tag", {"slug": "café-société"}),
     (addresses.tag, "tag", {"slug": "a b?c#d%e&f"}),
+    (addresses.story_sitemap, "story_sitemap", {"year": "2017", "month": "07"}),
+    (addresses.story_sitemap_part, "story_sitemap_part", {"year": "2017", "month": "07", "part": "2"}),
+    (addresses.story_sitemap_part, "story_sitemap_part", {"year": "1999", "month": "12", "part": "31"}),
 ]
 
 
@@ -169,3 +172,25 @@ def test_trusted_parts_are_not_checked():
     # The slug is still checked: a bad one is reverse()'s error.
     with pytest.raises(NoReverseMatch):
         addresses.story_address("bad slug!", day)
+
+
+@pytest.mark.parametrize("prefix", ["/", "/news/", "/8461/"])
+def test_the_sitemap_index_part_addresses_are_what_reverse_gives(prefix):
+    from articles.syndication.sitemaps import story_part_path, story_part_paths
+
+    try:
+        set_script_prefix(prefix)
+        path_of = story_part_paths()
+        for month, number in [
+            (datetime.date(2017, 7, 1), 1),
+            (datetime.date(2017, 7, 1), 2),
+            (datetime.date(9, 1, 1), 12),
+        ]:
+            kwargs = {"year": f"{month.year:04d}", "month": f"{month.month:02d}"}
+            if number == 1:
+                want = reverse("articles:story_sitemap", kwargs=kwargs)
+            else:
+                want = reverse("articles:story_sitemap_part", kwargs={**kwargs, "part": str(number)})
+            assert path_of(month, number) == want == story_part_path(month, number)
+    finally:
+        set_script_prefix("/")

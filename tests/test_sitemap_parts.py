@@ -297,3 +297,19 @@ def test_index_pages_tags_past_the_sitemap_limit(client, monkeypatch):
     assert listed == [f"http://testserver/sitemap-tags.xml{query}" for query in ("", "?p=2", "?p=3")]
     for url in listed:
         assert client.get(url.removeprefix("http://testserver")).status_code == 200
+
+
+@pytest.mark.parametrize("zone", ["UTC", "Pacific/Kiritimati", "Pacific/Pago_Pago", "Europe/London"])
+def test_a_month_summed_up_before_its_end_is_told_right_in_every_zone(settings, zone):
+    # The index tells most months by the date alone (parts._summed_before_end): near
+    # the end, in zones 14 hours ahead or 11 behind UTC, it must agree with the exact bounds.
+    settings.TIME_ZONE = zone
+    month = datetime.date(2017, 7, 1)
+    end = parts.month_bounds(month)[1]
+    for offset in (-30, -1, 0, 1, 30, 60 * 24, 60 * 48):
+        computed_at = (end + datetime.timedelta(minutes=offset)).astimezone(datetime.UTC)
+        assert parts._summed_before_end(month, computed_at) == (computed_at < end), (zone, offset)
+    december = datetime.date(2017, 12, 1)
+    december_end = parts.month_bounds(december)[1]
+    assert parts._summed_before_end(december, december_end - datetime.timedelta(seconds=1))
+    assert not parts._summed_before_end(december, december_end)

@@ -136,21 +136,37 @@ SITEMAP_NS = "http://www.sitemaps.org/schemas/sitemap/0.9"
 _HEADERS = {"X-Robots-Tag": "noindex, noodp, noarchive"}
 
 
-def w3c_datetime(when):
-    """W3C datetime with the site's offset, to the second: ``2017-07-04T09:30:00+01:00``."""
-    return timezone.localtime(when).replace(microsecond=0).isoformat()
+def w3c_datetime(when, zone=None):
+    """W3C datetime with the site's offset (or ``zone``'s), to the second: ``2017-07-04T09:30:00+01:00``."""
+    return when.astimezone(zone or timezone.get_current_timezone()).replace(microsecond=0).isoformat()
 
 
 def _site_root(request):
     return f"{request.scheme}://{request.get_host()}"
 
 
+def story_part_paths():
+    """``path(month, number=1)``: the address of a story sitemap part, ``/sitemap-stories-2017-07.xml``, ``…-2.xml``.
+
+    Worked out once for the index's hundred-odd parts: not a ``reverse()``
+    each (see ``articles.addresses``), nor strftime. The parts are written
+    from numbers, so they need no check.
+    """
+    first = addresses.story_sitemap.current(frozenset({"year", "month"}))
+    numbered = addresses.story_sitemap_part.current(frozenset({"year", "month", "part"}))
+
+    def path(month, number=1):
+        year, month = f"{month.year:04d}", f"{month.month:02d}"
+        if number == 1:
+            return first(year=year, month=month)
+        return numbered(year=year, month=month, part=str(number))
+
+    return path
+
+
 def story_part_path(month, number=1):
-    """The address of a story sitemap part: ``/sitemap-stories-2017-07.xml``, ``…-07-2.xml``."""
-    kwargs = {"year": f"{month:%Y}", "month": f"{month:%m}"}
-    if number == 1:
-        return reverse("articles:story_sitemap", kwargs=kwargs)
-    return reverse("articles:story_sitemap_part", kwargs={**kwargs, "part": str(number)})
+    """The address of one story sitemap part (:func:`story_part_paths` for many)."""
+    return story_part_paths()(month, number)
 
 
 def _xml_response(lines):
@@ -167,12 +183,15 @@ def sitemap_index(request):
     root = escape(_site_root(request))
     lines = ['<?xml version="1.0" encoding="UTF-8"?>\n', f'<sitemapindex xmlns="{SITEMAP_NS}">\n']
 
+    zone = timezone.get_current_timezone()  # once, not per part
+
     def entry(path, lastmod=None):
-        modified = f"<lastmod>{w3c_datetime(lastmod)}</lastmod>" if lastmod else ""
+        modified = f"<lastmod>{w3c_datetime(lastmod, zone)}</lastmod>" if lastmod else ""
         lines.append(f"<sitemap><loc>{root}{escape(path)}</loc>{modified}</sitemap>\n")
 
+    part_path = story_part_paths()
     for month, number, last_modified in parts.current_parts():
-        entry(story_part_path(month, number), last_modified)
+        entry(part_path(month, number), last_modified)
     for name, sitemap_class in SITEMAPS.items():
         path = reverse("articles:sitemap", kwargs={"section": name})
         for page in range(1, sitemap_class().pages() + 1):
