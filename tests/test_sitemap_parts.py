@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 from django.core.management import CommandError, call_command
+from django.urls import set_script_prefix
 from django.utils import timezone
 
 from articles.models import Article, DeliveryKey, SitemapPart
@@ -313,3 +314,124 @@ def test_a_month_summed_up_before_its_end_is_told_right_in_every_zone(settings, 
     december_end = parts.month_bounds(december)[1]
     assert parts._summed_before_end(december, december_end - datetime.timedelta(seconds=1))
     assert not parts._summed_before_end(december, december_end)
+
+
+# -- a part's entries kept on its row (parts.kept, parts.keep)
+
+
+def kept_entries(month):
+    return SitemapPart.objects.get(month=month, number=1).rendered
+
+
+def test_a_parts_entries_are_kept_and_served_from_its_row(client, settings, django_assert_num_queries):
+    settings.ARTICLES_PAGE_CACHE = None
+    stories = [story(at(2017, 7, day)) for day in (3, 4, 5)]
+    path = "/sitemap-stories-2017-07.xml"
+    first = client.get(path).content
+    assert kept_entries(datetime.date(2017, 7, 1)).count("<url>") == 3
+    with django_assert_num_queries(2):  # the row, and whether a story came due since
+        assert client.get(path).content == first
+    assert part(client, path) == [s.get_absolute_url() for s in stories]
+
+
+def test_each_host_gets_its_own_origin_from_the_kept_entries(client, settings):
+    settings.ARTICLES_PAGE_CACHE = None
+    settings.ALLOWED_HOSTS = ["a.example", "b.example"]
+    story(at(2017, 7))
+    path = "/sitemap-stories-2017-07.xml"
+    assert b"<loc>http://a.example/2017/07/" in client.get(path, HTTP_HOST="a.example").content
+    assert b"<loc>http://b.example/2017/07/" in client.get(path, HTTP_HOST="b.example").content
+    assert b"a.example" not in client.get(path, HTTP_HOST="b.example").content
+
+
+def test_an_edit_replaces_the_kept_entries(client, settings):
+    settings.ARTICLES_PAGE_CACHE = None
+    edited = story(at(2017, 7, 3))
+    path = "/sitemap-stories-2017-07.xml"
+    assert part(client, path) == [edited.get_absolute_url()]
+    edited.slug = "a-better-slug"
+    edited.save()
+    assert kept_entries(datetime.date(2017, 7, 1)) == ""  # the change replaced the row
+    assert part(client, path) == ["/2017/07/03/a-better-slug/"]
+    other = story(at(2017, 7, 4))
+    assert part(client, path) == ["/2017/07/03/a-better-slug/", other.get_absolute_url()]
+
+
+def test_a_story_come_due_after_the_entries_were_kept_is_listed_without_a_save(client, settings, monkeypatch):
+    settings.ARTICLES_PAGE_CACHE = None
+    now = timezone.now()
+    listed = story(now - datetime.timedelta(minutes=5))
+    due = factories.ArticleFactory(published_at=now + datetime.timedelta(minutes=1))
+    path = f"/sitemap-stories-{timezone.localtime(now):%Y-%m}.xml"
+    if timezone.localtime(due.published_at).month != timezone.localtime(now).month:
+        pytest.skip("the scheduled story falls in the next month (run at a month's end)")
+    assert part(client, path) == [listed.get_absolute_url()]
+    assert SitemapPart.objects.get(number=1).rendered_at is not None
+    later = now + datetime.timedelta(minutes=2)
+    monkeypatch.setattr(timezone, "now", lambda: later)
+    assert part(client, path) == [listed.get_absolute_url(), due.get_absolute_url()]
+
+
+def test_entries_kept_under_another_time_zone_are_rendered_again(client, settings):
+    settings.ARTICLES_PAGE_CACHE = None
+    story(at(2017, 7, 10, 12))
+    path = "/sitemap-stories-2017-07.xml"
+    assert b"+00:00</lastmod>" in client.get(path).content
+    settings.TIME_ZONE = "Europe/Berlin"
+    content = client.get(path).content  # the story's last change: summer or winter time
+    assert b"+00:00</lastmod>" not in content
+    assert b"+01:00</lastmod>" in content or b"+02:00</lastmod>" in content
+
+
+def test_entries_kept_under_another_script_prefix_are_rendered_again(client, settings):
+    settings.ARTICLES_PAGE_CACHE = None
+    story(at(2017, 7, 3))
+    path = "/sitemap-stories-2017-07.xml"
+    assert part(client, path)[0].startswith("/2017/07/03/")
+    # Another mount point (a proxy's SCRIPT_NAME): other addresses, not the kept ones.
+    try:
+        set_script_prefix("/news/")
+        response = client.get(path)
+    finally:
+        set_script_prefix("/")
+    assert b"<loc>http://testserver/news/2017/07/03/" in response.content
+    assert part(client, path)[0].startswith("/2017/07/03/")
+
+
+def test_a_row_replaced_while_rendering_keeps_nothing(client, settings, monkeypatch):
+    settings.ARTICLES_PAGE_CACHE = None
+    story(at(2017, 7, 3))
+    real = parts.keep
+
+    def replaced_meanwhile(row, *args):
+        parts.rebuild_months([datetime.date(2017, 7, 1)])  # a change committed during the render
+        real(row, *args)
+
+    monkeypatch.setattr(parts, "keep", replaced_meanwhile)
+    assert client.get("/sitemap-stories-2017-07.xml").status_code == 200
+    assert kept_entries(datetime.date(2017, 7, 1)) == ""
+
+
+def test_a_failed_keep_still_serves_the_part(client, settings, monkeypatch, caplog):
+    from django.db import DatabaseError
+    from django.db.models import QuerySet
+
+    settings.ARTICLES_PAGE_CACHE = None
+    listed = story(at(2017, 7, 3))
+
+    def locked(self, **kwargs):
+        raise DatabaseError("database is locked")
+
+    monkeypatch.setattr(QuerySet, "update", locked)
+    assert part(client, "/sitemap-stories-2017-07.xml") == [listed.get_absolute_url()]
+    assert "Could not keep the entries of sitemap part" in caplog.text
+
+
+def test_a_half_kept_row_is_refused_by_the_database():
+    from django.db import IntegrityError, transaction
+
+    row = SitemapPart.objects.create(month=datetime.date(2017, 7, 1), computed_at=timezone.now(), count=1)
+    with pytest.raises(IntegrityError), transaction.atomic():
+        SitemapPart.objects.filter(pk=row.pk).update(rendered="<url></url>")
+    with pytest.raises(IntegrityError), transaction.atomic():
+        SitemapPart.objects.filter(pk=row.pk).update(rendered_at=timezone.now(), rendered_latest=timezone.now())

@@ -20,12 +20,33 @@ class SitemapPart(models.Model):
     # month appears without a save, so the index re-reads months summed up
     # before they ended (articles.syndication.parts.current_parts).
     computed_at = models.DateTimeField(_("computed at"))
+    # The part's <url> entries as the first request after a change wrote them
+    # (articles.syndication.parts.keep), served as they are until the next
+    # change replaces the row: a part of 10,000 stories is one row read, not
+    # 10,000 rows and their addresses. The origin is a placeholder (each host
+    # gets its own); ``rendered_with`` says what else they were made with.
+    rendered = models.TextField(_("rendered entries"), blank=True, default="", editable=False)
+    rendered_at = models.DateTimeField(_("rendered at"), null=True, blank=True, editable=False)
+    rendered_with = models.CharField(_("rendered with"), max_length=64, blank=True, editable=False)
+    # The latest change among the rendered stories (the part's Last-Modified).
+    rendered_latest = models.DateTimeField(_("latest rendered change"), null=True, blank=True, editable=False)
 
     class Meta:
         verbose_name = _("sitemap part")
         verbose_name_plural = _("sitemap parts")
         ordering = ["-month", "number"]
-        constraints = [models.UniqueConstraint(fields=["month", "number"], name="unique_sitemap_part")]
+        constraints = [
+            models.UniqueConstraint(fields=["month", "number"], name="unique_sitemap_part"),
+            # Entries come with when, with what and up to which change they were
+            # rendered, or not at all: a part is never served from half a record.
+            models.CheckConstraint(
+                condition=(
+                    models.Q(rendered="", rendered_at__isnull=True, rendered_latest__isnull=True)
+                    | (models.Q(rendered_at__isnull=False, rendered_latest__isnull=False) & ~models.Q(rendered=""))
+                ),
+                name="sitemap_part_rendered_whole",
+            ),
+        ]
 
     def __str__(self):
         return f"{self.month:%Y-%m} part {self.number}: {self.count}"

@@ -20,13 +20,22 @@ how many stories and when the latest of them last changed. It is written:
 
 Stories scheduled for later appear without a save: :func:`current_parts`
 re-reads, in memory, the months summed up before a story of theirs came due.
+
+A part's entries are kept on its row (:func:`kept`, :func:`keep`): the first
+request after a change renders them and later ones read one row, so a part
+costs the same at 40 stories as at 10,000. They are used while the row is the
+one that request rendered into (every change replaces its months' rows), no
+story of the month has come due since, and the site's story addresses, time
+zone and part size are what they were (``made_with``).
 """
 
+import dataclasses
 import datetime
+import hashlib
 import logging
 
-from django.db import DEFAULT_DB_ALIAS, transaction
-from django.db.models import CharField, Count, Max
+from django.db import DEFAULT_DB_ALIAS, DatabaseError, router, transaction
+from django.db.models import CharField, Count, Max, Min
 from django.db.models.functions import Cast, Greatest, TruncMonth
 from django.utils import timezone
 
@@ -285,3 +294,73 @@ def refresh(changed, using=DEFAULT_DB_ALIAS):
         logger.exception(
             "Could not update the story sitemap summary for %s; run manage.py rebuild_sitemap_parts.", changed
         )
+
+
+# Bumped when the entries' markup changes, so a deploy renders them again.
+ENTRIES_FORMAT = 1
+
+
+def made_with(prefix, zone):
+    """What a part's entries depend on besides its stories: their format, the address prefix, the zone, the size."""
+    made = f"{ENTRIES_FORMAT}|{prefix}|{zone}|{settings.SITEMAP_PART_SIZE}"
+    return hashlib.sha256(made.encode()).hexdigest()
+
+
+@dataclasses.dataclass
+class KeptPart:
+    """A part's summary row as read for a request, with its entries if they can be served."""
+
+    pk: int
+    computed_at: datetime.datetime
+    entries: str | None = None
+    latest: datetime.datetime | None = None
+
+
+def kept(month, number, made, at):
+    """The row of part ``number`` of ``month``, its entries filled in if they are current; None if there is no row.
+
+    Current: rendered ``made`` the same way, and no story of the month came
+    due after they were rendered. The same query says when the next story
+    scheduled into the month comes due (the page changes then by itself).
+    """
+    from articles.models import Article, SitemapPart
+
+    row = (
+        SitemapPart.objects.filter(month=month, number=number)
+        .values_list("pk", "computed_at", "rendered", "rendered_at", "rendered_with", "rendered_latest")
+        .first()
+    )
+    if row is None:
+        return None
+    pk, computed_at, entries, rendered_at, rendered_with, latest = row
+    part = KeptPart(pk=pk, computed_at=computed_at)
+    if rendered_at is None or rendered_with != made:
+        return part
+    start, end = month_bounds(month)
+    after = (
+        Article.objects.filter(status=Article.Status.PUBLISHED, published_at__gt=max(rendered_at, start))
+        .filter(published_at__lt=end)
+        .aggregate(first=Min("published_at"))["first"]
+    )
+    if after is not None and after <= at:
+        return part  # a story came due since: render again
+    delivery_keys.changes_at(after)
+    part.entries, part.latest = entries, latest
+    return part
+
+
+def keep(part, entries, latest, made, at):
+    """Keep ``entries`` on ``part``'s row, unless a change replaced the row since it was read (never raises)."""
+    from articles.models import SitemapPart
+
+    using = router.db_for_write(SitemapPart)
+    try:
+        # A savepoint where the request runs in a transaction: a failed write leaves it usable.
+        with transaction.atomic(using=using):
+            SitemapPart.objects.using(using).filter(pk=part.pk, computed_at=part.computed_at).update(
+                rendered=entries, rendered_at=at, rendered_with=made, rendered_latest=latest
+            )
+    except DatabaseError as error:
+        # Keeping them only saves the next request the work: a database too
+        # busy for the write must not cost this one the sitemap.
+        logger.warning("Could not keep the entries of sitemap part %s (%s).", part.pk, error)

@@ -208,37 +208,27 @@ def _address(prefix, slug, day):
     return f"{prefix}{day.year:04d}/{day.month:02d}/{day.day:02d}/{slug}/"
 
 
-def story_sitemap(request, year, month, part="1"):
-    """One part of the story sitemap: a month's stories (or a slice of them), oldest first.
+# Where the request's origin goes in a part's kept entries: each host gets its own.
+_ORIGIN = "\x01"
+
+
+def _story_entries(first_day, number, now, zone, prefix):
+    """Part ``number`` of the month's ``<url>`` entries (origin left as ``_ORIGIN``) and their latest change.
 
     Written as a string, not through the template engine, and with the
     timestamps read as text: Django's per-value time zone handling (in the
     database driver's loader and in ``localtime()``) cost more than everything
-    else for 10,000 URLs. Each URL's ``lastmod`` is its story's last change
-    with the time and zone. An empty or unknown part is a 404.
+    else for 10,000 URLs. None for an empty or unknown part.
     """
-    try:
-        first_day = datetime.date(int(year), int(month), 1)
-        number = int(part)
-    except ValueError as exc:
-        raise Http404("No such sitemap part.") from exc
     size = settings.SITEMAP_PART_SIZE
-    now = timezone.now()
     as_text = {"output_field": CharField()}
     stories = parts.month_stories(first_day, at=now).values_list(
         "slug", Cast("published_at", **as_text), Cast("updated_at", **as_text)
     )
     rows = list(stories[(number - 1) * size : number * size])
     if not rows:
-        raise Http404("No such sitemap part.")
-    # The part shows its month's stories; a story scheduled into the month changes it.
-    start, end = parts.month_bounds(first_day)
-    delivery_keys.shows(delivery_keys.stories_month(start))
-    delivery_keys.next_due(Article.objects.scheduled(at=now).filter(published_at__gte=start, published_at__lt=end))
-    zone = timezone.get_current_timezone()
-    prefix = addresses.story_prefix()  # once, not per story
-    root = escape(_site_root(request))
-    lines = ['<?xml version="1.0" encoding="UTF-8"?>\n', f'<urlset xmlns="{SITEMAP_NS}">\n']
+        return None, None
+    lines = []
     latest = None
     for slug, published_text, updated_text in rows:
         published_at, updated_at = parts.utc(published_text), parts.utc(updated_text)
@@ -246,12 +236,53 @@ def story_sitemap(request, year, month, part="1"):
         latest = modified if latest is None or modified > latest else latest
         lastmod = modified.astimezone(zone).replace(microsecond=0).isoformat()
         address = _address(prefix, slug, published_at.astimezone(zone))
-        lines.append(f"<url><loc>{root}{address}</loc><lastmod>{lastmod}</lastmod></url>\n")
-    lines.append("</urlset>\n")
+        lines.append(f"<url><loc>{_ORIGIN}{address}</loc><lastmod>{lastmod}</lastmod></url>\n")
+    return "".join(lines), latest
+
+
+def story_sitemap(request, year, month, part="1"):
+    """One part of the story sitemap: a month's stories (or a slice of them), oldest first.
+
+    Each URL's ``lastmod`` is its story's last change with the time and zone.
+    The entries are rendered by the first request after a change and kept on
+    the part's summary row (``parts.kept``): later requests read that one row,
+    whatever the part's size. An empty or unknown part is a 404.
+    """
+    try:
+        first_day = datetime.date(int(year), int(month), 1)
+        number = int(part)
+    except ValueError as exc:
+        raise Http404("No such sitemap part.") from exc
+    now = timezone.now()
+    # The part shows its month's stories; a story scheduled into the month changes it.
+    start, end = parts.month_bounds(first_day)
+    delivery_keys.shows(delivery_keys.stories_month(start))
+    zone = timezone.get_current_timezone()
+    prefix = addresses.story_prefix()  # once, not per story
+    # A project's own story route makes each address with the address maker: not kept.
+    made = parts.made_with(prefix, zone) if prefix is not None else None
+    row = parts.kept(first_day, number, made, now) if made is not None else None
+    if row is not None and row.entries is not None:
+        entries, latest = row.entries, row.latest
+    else:
+        entries, latest = _story_entries(first_day, number, now, zone, prefix)
+        if entries is None:
+            raise Http404("No such sitemap part.")
+        delivery_keys.next_due(Article.objects.scheduled(at=now).filter(published_at__gte=start, published_at__lt=end))
+        if row is not None:
+            parts.keep(row, entries, latest, made, now)
     page = delivery_keys.current()
     if page is not None:
         page.moment(latest)
-    return _xml_response(lines)
+    root = escape(_site_root(request))
+    return _xml_response(
+        [
+            '<?xml version="1.0" encoding="UTF-8"?>\n',
+            f'<urlset xmlns="{SITEMAP_NS}">\n',
+            entries.replace(_ORIGIN, root),
+            "</urlset>\n",
+        ]
+    )
 
 
 NEWS_NS = "http://www.google.com/schemas/sitemap-news/0.9"
