@@ -17,7 +17,7 @@ from django_filters import fields as filter_fields
 from django_filters.filters import OrderingFilter
 
 from articles.models import Article, Author, Section, tags_in_print
-from articles.search import text_search
+from articles.search import choices, text_search
 
 ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
@@ -61,14 +61,23 @@ class QuickOptionsMixin:
         attrs = {"name": name, **self.build_attrs(self.attrs, attrs)}
         if self.allow_multiple_selected:
             attrs["multiple"] = True
-        # Escaped per value, not by format_html() per option: a few hundred options a page.
-        options = mark_safe(  # every value and label escaped here
-            "\n".join(
-                f'<option value="{conditional_escape(option)}"{" selected" if str(option) in chosen else ""}>'
-                f"{conditional_escape(label)}</option>"
-                for option, label in self.choices
+        kept = getattr(self.choices, "kept_options", None)
+        kept = kept() if kept is not None else None
+        if kept is not None:
+            # The list as written for the last search (articles.search.choices), the reader's choices selected.
+            empty, options = kept
+            if empty and "" in chosen:
+                empty = empty.replace('value="">', 'value="" selected>', 1)
+            options = mark_safe(empty + options.select(chosen))  # escaped where kept; empty: below
+        else:
+            # Escaped per value, not by format_html() per option: a few hundred options a page.
+            options = mark_safe(  # every value and label escaped here
+                "\n".join(
+                    f'<option value="{conditional_escape(option)}"{" selected" if str(option) in chosen else ""}>'
+                    f"{conditional_escape(label)}</option>"
+                    for option, label in self.choices
+                )
             )
-        )
         # In the order given, as Django's attrs.html writes them (flatatt would sort them).
         written = format_html_join(
             "",
@@ -102,6 +111,19 @@ class NamedChoiceIterator(filter_fields.ModelChoiceIterator):
         if self.field.empty_label is not None:
             yield ("", self.field.empty_label)
         yield from self.queryset.values_list(self.field.to_field_name or "pk", "name")
+
+    def kept_options(self):
+        """``(empty choice markup, choices.Options)`` where the form keeps its lists; else None."""
+        kept = getattr(self.field, "kept_options", None)
+        if kept is None:
+            return None
+        name, versions = kept
+        options = choices.options(name, self.queryset, self.field.to_field_name or "pk", versions)
+        empty = ""
+        if self.field.empty_label is not None:
+            empty = f'<option value="">{conditional_escape(self.field.empty_label)}</option>'
+            empty += "\n" if options.html else ""
+        return empty, options
 
 
 class NamedChoiceField(filter_fields.ModelChoiceField):
@@ -212,6 +234,18 @@ class StoryFilter(FilterSet):
         model = Article
         fields = []
         form = StoryFilterForm
+
+    # The lists the form keeps between searches (articles.search.choices).
+    KEPT_LISTS = ("section", "tag", "author")
+
+    @property
+    def form(self):
+        if not hasattr(self, "_form"):
+            form = super().form
+            versions = choices.Versions(self.queryset.db)
+            for name in self.KEPT_LISTS:
+                form.fields[name].kept_options = (name, versions)
+        return self._form
 
     # The text search of the current request (set by filter_text), for ranking and snippets.
     search = None

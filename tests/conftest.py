@@ -104,10 +104,12 @@ def _empty_caches():
     from django.core.cache import caches
 
     from articles.delivery.page_cache import process_copies
+    from articles.search import choices
 
     for cache in caches.all(initialized_only=True):
         cache.clear()
     process_copies.clear()
+    choices.forget()  # the search form's lists, kept per process
     yield
 
 

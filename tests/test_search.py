@@ -307,3 +307,68 @@ def test_the_forms_lists_are_read_as_names_not_built_as_models(client):
     # The story's card still names its section and byline: those are the page's only instances.
     assert sorted(set(built)) == ["Author", "Section", "Tag"]
     assert built.count("Tag") <= 1 and built.count("Author") == 1 and built.count("Section") <= 1
+
+
+# -- the form's lists, kept between searches (articles.search.choices)
+
+
+def form_lists(client, **params):
+    """The options of the section, topic and author selects: {name: [(value, label, selected)]}."""
+    import re
+
+    html = client.get("/search/", params).content.decode()
+    lists = {}
+    for name in ("section", "tag", "author"):
+        select = re.search(rf'<select name="{name}".*?</select>', html, re.S).group(0)
+        lists[name] = re.findall(r'<option value="([^"]*)"( selected)?>([^<]*)</option>', select)
+    return lists
+
+
+def test_the_kept_lists_are_what_the_form_draws_without_them(client, monkeypatch):
+    from articles.filters import NamedChoiceIterator
+
+    story = factories.ArticleFactory(section__name="Politics & Power", section__slug="politics")
+    story.tags.add("Road <works>", "Syria")
+    factories.BylineFactory(article=story, author__name="Jane O'Hack", author__slug="jane-ohack")
+    for params in ({}, {"section": "politics", "tag": ["syria", "road-works"], "author": "jane-ohack"}):
+        kept = client.get("/search/", params).content
+        kept_again = client.get("/search/", params).content  # from the kept lists
+        with monkeypatch.context() as patched:
+            patched.setattr(NamedChoiceIterator, "kept_options", lambda self: None)
+            drawn = client.get("/search/", params).content
+        assert kept == kept_again == drawn
+    lists = form_lists(client, section="politics", tag=["syria"])
+    assert ("politics", " selected", "Politics &amp; Power") in lists["section"]
+    assert ("", "", "All sections") in lists["section"]
+    assert ("syria", " selected", "Syria") in lists["tag"]
+    assert ("road-works", "", "Road &lt;works&gt;") in lists["tag"]
+    assert form_lists(client)["section"][0] == ("", " selected", "All sections")
+
+
+def test_the_kept_lists_follow_each_change(client):
+    story = factories.ArticleFactory(section__slug="world", section__name="World")
+    story.tags.add("Syria")
+    author = factories.BylineFactory(article=story, author__slug="jane", author__name="Jane Hack").author
+    form_lists(client)  # kept
+    factories.SectionFactory(slug="sport", name="Sport")
+    author.name = "Jane Hack-Smith"
+    author.save()
+    other = factories.ArticleFactory(section=story.section)
+    other.tags.add("G20")
+    lists = form_lists(client)
+    assert ("sport", "", "Sport") in lists["section"]
+    assert ("jane", "", "Jane Hack-Smith") in lists["author"]
+    assert [value for value, _selected, _label in lists["tag"]] == ["g20", "syria"]
+    other.status = Article.Status.UNPUBLISHED
+    other.save()
+    assert [value for value, _selected, _label in form_lists(client)["tag"]] == ["syria"]
+
+
+def test_a_topic_comes_into_the_kept_list_when_its_story_comes_due(client, monkeypatch):
+    factories.ArticleFactory().tags.add("Syria")
+    due = factories.ArticleFactory(published_at=timezone.now() + datetime.timedelta(hours=1))
+    due.tags.add("G20")
+    assert [value for value, _selected, _label in form_lists(client)["tag"]] == ["syria"]
+    later = timezone.now() + datetime.timedelta(hours=2)
+    monkeypatch.setattr(timezone, "now", lambda: later)
+    assert [value for value, _selected, _label in form_lists(client)["tag"]] == ["g20", "syria"]
