@@ -435,3 +435,23 @@ def test_a_half_kept_row_is_refused_by_the_database():
         SitemapPart.objects.filter(pk=row.pk).update(rendered="<url></url>")
     with pytest.raises(IntegrityError), transaction.atomic():
         SitemapPart.objects.filter(pk=row.pk).update(rendered_at=timezone.now(), rendered_latest=timezone.now())
+
+
+@pytest.mark.parametrize("how", ["delete", "withdraw", "re-date", "update"])
+def test_a_story_that_leaves_a_kept_part_is_gone_from_it(client, settings, how):
+    settings.ARTICLES_PAGE_CACHE = None
+    leaving, staying = story(at(2017, 7, 3)), story(at(2017, 7, 4))
+    path = "/sitemap-stories-2017-07.xml"
+    assert part(client, path) == [leaving.get_absolute_url(), staying.get_absolute_url()]
+    assert kept_entries(datetime.date(2017, 7, 1))
+    if how == "delete":
+        leaving.delete()
+    elif how == "withdraw":
+        leaving.status = Article.Status.UNPUBLISHED
+        leaving.save()
+    elif how == "re-date":
+        leaving.published_at = at(2018, 3, 5)
+        leaving.save()
+    else:
+        Article.objects.filter(pk=leaving.pk).update(status=Article.Status.DRAFT)
+    assert part(client, path) == [staying.get_absolute_url()]
