@@ -157,6 +157,19 @@ def worker(url):
                     harness.call(app, path, **extra)
                     times.append((time.perf_counter() - start) * 1000)
                 reply = {"times": times}
+            elif command["op"] == "split":
+                # Where a request's time goes, measured apart from the timings
+                # (the wrapper costs each query a little): the database's wall
+                # time and this process's CPU time, per request.
+                database, python = [], []
+                for _ in range(command["count"]):
+                    timer = harness.QueryTimer()
+                    with connection.execute_wrapper(timer):
+                        cpu = time.process_time()
+                        harness.call(app, path, **extra)
+                        python.append((time.process_time() - cpu) * 1000)
+                    database.append(timer.seconds * 1000)
+                reply = {"database": database, "python": python}
             else:  # "check": status, size and queries of one request
                 counter = harness.QueryCounter()
                 with connection.execute_wrapper(counter):
@@ -222,6 +235,9 @@ def main(argv=None):
     parser.add_argument("--rounds", type=int, default=6, help="turns the archives take (default 6)")
     parser.add_argument("--warmup", type=int, default=3, help="unmeasured requests per page first (default 3)")
     parser.add_argument("--skip", metavar="REGEX", help="leave out the pages whose name matches, e.g. 'search|admin'")
+    parser.add_argument(
+        "--split", type=int, default=20, help="requests per page for the database / Python split (default 20; 0: none)"
+    )
     parser.add_argument("--worker", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.worker:
@@ -312,6 +328,17 @@ def measure(workers, args):
         print("  met on every page")
     for name, index, ratio, p95, limit in missed:
         print(f"  MISSED {name} on archive {index + 1}: {ratio:.1f}x the baseline, p95 {p95:.1f} ms (limit {limit})")
+    print(f"where the time goes, p50 of {args.split} more requests each: database (wall) / Python (CPU) ms")
+    for name in names:
+        row = f"{name:<36}"
+        for index, each in enumerate(workers):
+            target = by_name[index].get(name)
+            if target is None or not args.split:
+                row += f"{'—':>30}"
+                continue
+            split = each.ask(op="split", target=target, count=args.split)
+            row += f"{_percentile(split['database'], 0.5):13.1f} / {_percentile(split['python'], 0.5):6.1f}" + " " * 8
+        print(row)
     print("pages measured (per archive):")
     for index in range(len(workers)):
         for name in names:

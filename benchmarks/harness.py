@@ -201,6 +201,21 @@ class QueryCounter:
         return execute(sql, params, many, context)
 
 
+class QueryTimer(QueryCounter):
+    """Counts the queries run on a connection and the wall time spent in them."""
+
+    def __init__(self):
+        super().__init__()
+        self.seconds = 0.0
+
+    def __call__(self, execute, sql, params, many, context):
+        started = time.perf_counter()
+        try:
+            return super().__call__(execute, sql, params, many, context)
+        finally:
+            self.seconds += time.perf_counter() - started
+
+
 class PageCacheLog:
     """Counts the page cache's outcomes ("hit", "miss", "stale") from ``page_cache.outcomes``.
 

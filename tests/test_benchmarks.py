@@ -160,3 +160,17 @@ def test_a_deep_page_the_baseline_lacks_is_compared_with_its_first_page():
     assert _first_page("most-used tag, page 50", names) == "most-used tag"
     assert _first_page("section, page 1", names) is None
     assert _first_page("home", names) is None
+
+
+def test_query_timer_counts_the_queries_and_their_time(seed_story):
+    from django.db import connection
+
+    from articles.models import Article
+    from benchmarks.harness import QueryTimer
+
+    timer = QueryTimer()
+    with connection.execute_wrapper(timer):
+        assert Article.objects.count() == 1
+        list(Article.objects.all())
+    assert timer.count == 2
+    assert 0 < timer.seconds < 10
