@@ -320,6 +320,29 @@ def _seconds(value):
     return isinstance(value, int | float) and not isinstance(value, bool) and value > 0
 
 
+def _card_prefetch(value):
+    """A list of prefetch lookups that name relations of a story (``"tags"``, ``"bylines__author__photo"``)."""
+    from django.core.exceptions import FieldDoesNotExist
+
+    from articles.models import Article
+
+    if not isinstance(value, list | tuple):
+        return False
+    for lookup in value:
+        if not isinstance(lookup, str) or not lookup:
+            return False
+        model = Article
+        for part in lookup.split("__"):
+            try:
+                field = model._meta.get_field(part)
+            except FieldDoesNotExist:
+                return False
+            if not field.is_relation or field.related_model is None:
+                return False
+            model = field.related_model
+    return True
+
+
 # What each ARTICLES_* setting must be; a value of another kind fails the
 # pages that read it (a TypeError in a view is a 500). A setting not listed
 # here must be of its default's type.
@@ -364,6 +387,7 @@ SETTING_KINDS = {
         "a dict of story form field name -> recommended number of characters (1 or more)",
     ),
     "READING_WORDS_PER_MINUTE": _count(1),
+    "CARD_PREFETCH": (_card_prefetch, "a list of a story's relations to prefetch, such as ['tags']"),
 }
 
 

@@ -145,6 +145,10 @@ DEFAULTS = {
     # Seconds without such a request after which an editor counts as gone.
     "PRESENCE_TIMEOUT": 45,
     # -- archive (issue 10)
+    # What list pages (home, section, tag, author, search) prefetch beyond what
+    # the story card shows (ArticleQuerySet.for_lists): a site whose own
+    # articles/includes/story_card.html shows a story's tags sets ["tags"].
+    "CARD_PREFETCH": [],
     # Listing pages count no further than this many pages (articles.pagination):
     # "Page 3 of more than 100", and pages past it are 404s. The count reads at
     # most MAX_PAGES x PAGINATE_BY + 1 ids, so the cost stays flat as the archive grows.

@@ -118,7 +118,7 @@ class HomeView(ListingMixin, ListView):
     list_key = keys.LIST_HOME
 
     def get_queryset(self):
-        return Article.objects.for_reader().order_by("-published_at", "-pk")
+        return Article.objects.for_lists().order_by("-published_at", "-pk")
 
 
 class FeedObjectListView(ListingMixin, ListView):
@@ -138,7 +138,7 @@ class FeedObjectListView(ListingMixin, ListView):
         return self.model._default_manager.all()
 
     def get_queryset(self):
-        return self.filter_stories(Article.objects.for_reader()).order_by("-published_at", "-pk")
+        return self.filter_stories(Article.objects.for_lists()).order_by("-published_at", "-pk")
 
     def filter_stories(self, queryset):
         raise NotImplementedError
@@ -187,7 +187,7 @@ class TagView(FeedObjectListView):
         return tags_in_print()
 
     def get_queryset(self):
-        return tag_stories(self.feed_object, Article.objects.for_reader())
+        return tag_stories(self.feed_object, Article.objects.for_lists())
 
     def note_next_due(self):
         note_first_due(self.object_list, self.scheduled_stories)
@@ -206,7 +206,7 @@ class AuthorView(FeedObjectListView):
         return Author.objects.select_related("photo")
 
     def get_queryset(self):
-        return author_stories(self.feed_object, Article.objects.for_reader())
+        return author_stories(self.feed_object, Article.objects.for_lists())
 
     def note_next_due(self):
         note_first_due(self.object_list, self.scheduled_stories)
@@ -235,13 +235,13 @@ class SearchView(ListingMixin, FilterView):
     page_missing = False
 
     def get_queryset(self):
-        return Article.objects.for_reader().order_by("-published_at", "-pk")
+        return Article.objects.for_lists().order_by("-published_at", "-pk")
 
     def paginate_queryset(self, queryset, page_size):
         search = getattr(self.filterset, "search", None)
         if search is not None and search.ranked is not None:
             # "Best match": ranked as the window was read; a page reads its stories by id.
-            queryset = RankedStories(search.ranked, Article.objects.using(queryset.db).for_reader())
+            queryset = RankedStories(search.ranked, Article.objects.using(queryset.db).for_lists())
         paginator = self.get_paginator(queryset, page_size)
         if search is not None and search.window_size is not None:
             paginator.know_count(search.window_size)

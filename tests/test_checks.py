@@ -167,6 +167,10 @@ def test_a_base_extending_a_name_known_only_at_render_time_is_not_judged(site_te
         ("RICHTEXT_EXTENSIONS", ["Bold"]),
         ("PURGERS", 5),
         ("CACHE_BACKOFF_SECONDS", "5"),
+        ("CARD_PREFETCH", "tags"),
+        ("CARD_PREFETCH", ["tagz"]),
+        ("CARD_PREFETCH", ["headline"]),
+        ("CARD_PREFETCH", ["bylines__author__nickname"]),
     ],
 )
 def test_a_setting_of_the_wrong_kind(settings, setting, value):
@@ -177,7 +181,13 @@ def test_a_setting_of_the_wrong_kind(settings, setting, value):
 
 @pytest.mark.parametrize(
     ("setting", "value"),
-    [("PREVIEW_MAX_AGE", 3600), ("PAGE_CACHE", None), ("DEPLOY_VERSION", "3f2c9e1"), ("CACHE_BACKOFF_SECONDS", 0.5)],
+    [
+        ("PREVIEW_MAX_AGE", 3600),
+        ("PAGE_CACHE", None),
+        ("DEPLOY_VERSION", "3f2c9e1"),
+        ("CACHE_BACKOFF_SECONDS", 0.5),
+        ("CARD_PREFETCH", ["tags", "bylines__author__photo"]),
+    ],
 )
 def test_a_setting_of_a_right_kind(settings, setting, value):
     setattr(settings, f"ARTICLES_{setting}", value)

@@ -3,6 +3,7 @@
 import pytest
 from django.db import connection, transaction
 
+from articles.models import Article
 from tests import factories
 
 pytestmark = pytest.mark.django_db
@@ -13,8 +14,9 @@ pytestmark = pytest.mark.django_db
 ARTICLE_PAGE_QUERIES = 1
 # With the page cache off: the same one query.
 ARTICLE_PAGE_UNCACHED_QUERIES = 1
-# key versions + count + page of stories + bylines/authors + tags + the next scheduled story
-HOME_PAGE_QUERIES = 6
+# key versions + count + page of stories + bylines/authors + the next scheduled story
+# (no tags: a card does not show them, ArticleQuerySet.for_lists)
+HOME_PAGE_QUERIES = 5
 
 
 @transaction.atomic  # one change, as an editor's admin save is: rendered once, after it
@@ -80,18 +82,18 @@ def test_home_page_query_count_is_constant(client, django_assert_num_queries, st
         assert client.get("/").status_code == 200
 
 
-# Listing pages: the listed object + count + page of stories + bylines/authors + tags
+# Listing pages: the listed object + count + page of stories + bylines/authors
 # + the next scheduled story + key versions
-LISTING_PAGE_QUERIES = 7
-# count + page + bylines/authors + tags, and the key versions of the form's
-# lists (sections, topics, authors: kept between searches, articles.search.choices)
-SEARCH_PAGE_QUERIES = 6
+LISTING_PAGE_QUERIES = 6
+# count + page + bylines/authors, and the key versions of the form's lists
+# (sections, topics, authors: kept between searches, articles.search.choices)
+SEARCH_PAGE_QUERIES = 5
 # The first search after a change also reads the three lists and when the next
 # story scheduled with a topic comes due.
 LISTS_READ = 4
 # ... plus one query each to check the section, topics and author given, and
 # one for the highlighted snippets of the page's stories (search words given)
-SEARCH_FILTERED_QUERIES = 10
+SEARCH_FILTERED_QUERIES = 9
 
 SHAPES = [
     pytest.param(1, 1, id="1-story-1-byline"),
@@ -210,3 +212,22 @@ def test_uncached_story_page_with_a_lead_picture_costs_one_query(client, setting
     for _ in range(2):
         with django_assert_num_queries(ARTICLE_PAGE_UNCACHED_QUERIES):
             assert "<picture>" in client.get(article.get_absolute_url()).content.decode()
+
+
+@pytest.mark.parametrize("stories", [1, 10])
+def test_a_sites_own_card_can_show_tags_without_a_query_per_card(settings, django_assert_num_queries, stories):
+    # A card does not show tags, so lists do not read them; a site whose own
+    # card template does names them in ARTICLES_CARD_PREFETCH.
+    settings.ARTICLES_CARD_PREFETCH = ["tags"]
+    for _ in range(stories):
+        factories.ArticleFactory().tags.add("Syria", "G20")
+    with django_assert_num_queries(3):  # stories + bylines + tags
+        cards = list(Article.objects.for_lists())
+        assert all(sorted(tag.name for tag in story.tags.all()) == ["G20", "Syria"] for story in cards)
+
+
+def test_lists_read_no_tags_by_default(django_assert_num_queries):
+    factories.ArticleFactory().tags.add("Syria")
+    with django_assert_num_queries(2):  # stories + bylines
+        [story] = Article.objects.for_lists()
+        assert [byline.author.name for byline in story.bylines.all()] == []
