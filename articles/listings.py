@@ -16,6 +16,7 @@ It is list-like enough for Django's ``Paginator`` and ``ListView``:
 :meth:`LinkedStories.count_up_to`.
 """
 
+from django.db import connections
 from django.db.models import Exists, Min, OuterRef
 from django.utils import timezone
 
@@ -34,12 +35,17 @@ class LinkedStories:
         self.stories = stories
         self.links = links
         self.now = timezone.now()
-        listed = links.filter(once) if once is not None else links
-        self.ids = (
-            listed.filter(story_published_at__lte=self.now)
-            .order_by("-story_published_at", f"-{story_field}")
-            .values(story_field)
-        )
+        in_order = links.filter(story_published_at__lte=self.now).order_by("-story_published_at", f"-{story_field}")
+        if once is None:
+            self.ids = in_order.values(story_field)
+        elif connections[links.db].vendor == "postgresql":
+            # A story's rows sit side by side in the index (same time, same
+            # story): DISTINCT ON keeps the first as the index hands them out,
+            # where the filter probed the index again for each row (2,001
+            # probes to count an author's list: 8.8 ms at a million stories).
+            self.ids = in_order.distinct("story_published_at", story_field).values(story_field)
+        else:
+            self.ids = in_order.filter(once).values(story_field)
 
     def count(self):
         return self.ids.order_by().count()

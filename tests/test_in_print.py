@@ -282,10 +282,15 @@ def test_author_credited_twice_on_a_story_is_listed_once_in_place():
     for story in (first, second, third):
         factories.BylineFactory(article=story, author=author)
     factories.BylineFactory(article=second, author=author, role=Byline.Role.PHOTOGRAPHS)
+    for role in (Byline.Role.PHOTOGRAPHS, Byline.Role.ADDITIONAL_REPORTING):
+        factories.BylineFactory(article=first, author=author, role=role)
     listing = author_stories(author, Article.objects.for_reader())
     assert listing.count() == 3
+    # The paginator's capped count (one row per story, whatever the roles).
+    assert [listing.count_up_to(limit) for limit in (1, 2, 3, 10)] == [1, 2, 3, 3]
     assert list(listing[0:2]) == [first, second]
     assert list(listing[2:4]) == [third]
+    assert list(listing[1:2]) == [second]
 
 
 def test_a_story_withdrawn_leaves_the_list_at_once():
