@@ -44,7 +44,7 @@ class Versions:
 
 @dataclasses.dataclass(frozen=True)
 class Options:
-    """One list's options: ``<option>`` markup with nothing selected, and each value's opening tag."""
+    """One list's options: ``<option>`` markup with nothing selected, the values it holds, and until when it holds."""
 
     token: tuple
     until: datetime.datetime | None
