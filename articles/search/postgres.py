@@ -109,10 +109,18 @@ def _tsquery():
     return "websearch_to_tsquery(%s::text::regconfig, %s)"
 
 
-def match_condition(text):
+def match_condition(text, once=False):
+    """``search_document`` matches ``text``.
+
+    ``once``: the query is a subselect, worked out once per statement (an
+    InitPlan) instead of once per story checked. Only for a check in the
+    SELECT list: as a filter, the planner could not estimate a subselect's
+    matches nor see its cost, and would pick its plans blind.
+    """
     # Unqualified column: only articles_article has it, and it stays right when
     # Django aliases the table inside a subquery (the rank window).
-    return RawSQL(f"{COLUMN} @@ {_tsquery()}", [search_config(), text], output_field=BooleanField())
+    query = f"(SELECT {_tsquery()})" if once else _tsquery()
+    return RawSQL(f"{COLUMN} @@ {query}", [search_config(), text], output_field=BooleanField())
 
 
 def words_condition(text):
@@ -123,14 +131,22 @@ def words_condition(text):
     """
     if '"' not in text or "-" in text:
         return None  # no phrase; or an exclusion, which loosening would make stricter
-    loosened = f"regexp_replace({_tsquery()}::text, '<[0-9-]+>', '&', 'g')::tsquery"
-    return RawSQL(f"{COLUMN} @@ {loosened}", [search_config(), text], output_field=BooleanField())
+    # The same text without its quotation marks: websearch_to_tsquery joins
+    # the words with & where the phrase had <->, and "or" binds as before.
+    # Loosened in SQL instead (the query as text, its <N> replaced, parsed
+    # again), each story checked paid for that: 28 of a phrase's 46 ms at a
+    # million stories, against 17.
+    return match_condition(text.replace('"', " "))
 
 
 def rank_expression(text):
     # ts_rank's default weights make a headline (A) match count five times a
     # body (C) match; normalisation 1 damps long stories that repeat a word.
-    return RawSQL(f"ts_rank({COLUMN}, {_tsquery()}, 1)", [search_config(), text], output_field=FloatField())
+    # The query is a subselect here: PostgreSQL works it out once (an
+    # InitPlan), not once per ranked story, which was 1.7 of a common word's
+    # 11.7 ms at a million stories. The filter keeps the plain call, for
+    # the planner's estimate and the order it checks the filters in.
+    return RawSQL(f"ts_rank({COLUMN}, (SELECT {_tsquery()}), 1)", [search_config(), text], output_field=FloatField())
 
 
 # \x02 and \x03 mark the matches: control characters no story contains (they

@@ -88,7 +88,12 @@ class TextSearch:
                 candidates = (
                     queryset.filter(words)
                     .order_by("-published_at", "-pk")
-                    .annotate(phrase_found=Case(When(condition, then=F("pk")), default=None))
+                    # The phrase's query worked out once, not once per candidate.
+                    .annotate(
+                        phrase_found=Case(
+                            When(postgres.match_condition(self.text, once=True), then=F("pk")), default=None
+                        )
+                    )
                     .values("phrase_found")
                 )
                 return queryset.filter(pk__in=candidates[: settings.SEARCH_PHRASE_CANDIDATES])
