@@ -377,7 +377,7 @@ def test_merging_tags_updates_both_tag_pages(client, seed_story):
 def test_a_process_takes_a_page_another_process_rendered_after_a_change(client, seed_story, page_cache_log):
     url = seed_story.get_absolute_url()
     client.get(url)
-    address = next(iter(page_cache.process_copies._pages))
+    address = next(iter(page_cache.process_copies._items))
     before_the_change = page_cache.process_copies.get(address)
     seed_story.headline = "US would work with Russia on Syria no-fly zones"
     seed_story.save()
@@ -392,10 +392,10 @@ def test_a_process_takes_a_page_another_process_rendered_after_a_change(client, 
 def test_process_copies_keep_serving_fresh_pages_while_the_cache_is_down(client, seed_story, settings, page_cache_log):
     url = seed_story.get_absolute_url()
     client.get(url)
-    copies = dict(page_cache.process_copies._pages)
+    copies = dict(page_cache.process_copies._items)
     settings.CACHES = {**settings.CACHES, "broken": {"BACKEND": "tests.cache_backends.FlakyCache"}}
     settings.ARTICLES_PAGE_CACHE = "broken"
-    page_cache.process_copies._pages.update(copies)  # changing the setting emptied them, as it should
+    page_cache.process_copies._items.update(copies)  # changing the setting emptied them, as it should
     assert page_cache_log(client, url)[1] == "hit"
     seed_story.headline = "US would work with Russia on Syria no-fly zones"
     seed_story.save()

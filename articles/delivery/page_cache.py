@@ -36,7 +36,6 @@ import datetime
 import functools
 import hashlib
 import logging
-import threading
 
 from django.core.signals import setting_changed
 from django.db import connections, router
@@ -45,6 +44,7 @@ from django.http import HttpResponse
 from django.utils import timezone, translation
 
 from articles.conf import settings
+from articles.delivery.bounded import Bounded
 from articles.delivery.fingerprint import fingerprint
 from articles.delivery.http import (
     is_marked_private,
@@ -171,36 +171,12 @@ def _is_fresh(entry):
     return _fingerprint(entry["keys"], read_versions(entry["keys"])) == entry["versions"]
 
 
-class _ProcessCopies:
-    """The pages this process served last, in front of the shared cache (a bounded dict, oldest out first).
-
-    Validity is still checked against the database on every request, so a
-    copy here is never served after a change; it spares fetching and
-    unpickling the page from the cache (a network round trip with Redis),
-    and keeps pages coming while the cache is down.
-    """
-
-    def __init__(self):
-        self._pages = {}
-        self._lock = threading.Lock()
-
-    def get(self, address):
-        return self._pages.get(address)
-
-    def put(self, address, entry):
-        with self._lock:
-            self._pages.pop(address, None)
-            while self._pages and len(self._pages) >= settings.PAGE_CACHE_PROCESS_ENTRIES:
-                del self._pages[next(iter(self._pages))]
-            if settings.PAGE_CACHE_PROCESS_ENTRIES:
-                self._pages[address] = entry
-
-    def clear(self):
-        with self._lock:
-            self._pages.clear()
-
-
-process_copies = _ProcessCopies()
+# The pages this process served last, in front of the shared cache. Validity
+# is still checked against the database on every request, so a copy here is
+# never served after a change; it spares fetching and unpickling the page
+# from the cache (a network round trip with Redis), and keeps pages coming
+# while the cache is down.
+process_copies = Bounded("PAGE_CACHE_PROCESS_ENTRIES")
 
 
 @receiver(setting_changed)
