@@ -388,6 +388,7 @@ SETTING_KINDS = {
     ),
     "READING_WORDS_PER_MINUTE": _count(1),
     "CARD_PREFETCH": (_card_prefetch, "a list of a story's relations to prefetch, such as ['tags']"),
+    "KEPT_CARDS": _count(0),
 }
 
 

@@ -149,6 +149,11 @@ DEFAULTS = {
     # the story card shows (ArticleQuerySet.for_lists): a site whose own
     # articles/includes/story_card.html shows a story's tags sets ["tags"].
     "CARD_PREFETCH": [],
+    # Stories whose cards each process keeps drawn (articles.delivery.cards),
+    # the least recently shown dropped first: a list or a search then draws
+    # only the cards of stories that changed. A card is still checked against
+    # the database on every page. About 3 KB a story; 0 turns it off.
+    "KEPT_CARDS": 2000,
     # Listing pages count no further than this many pages (articles.pagination):
     # "Page 3 of more than 100", and pages past it are 404s. The count reads at
     # most MAX_PAGES x PAGINATE_BY + 1 ids, so the cost stays flat as the archive grows.

@@ -11,7 +11,7 @@ from django_filters.views import FilterView
 from taggit.models import Tag
 
 from articles.conf import settings
-from articles.delivery import keys, story_render
+from articles.delivery import cards, keys, story_render
 from articles.filters import StoryFilter
 from articles.listings import LinkedStories, author_stories, tag_stories
 from articles.models import Article, Author, Section, TaggedArticle, tags_in_print
@@ -68,6 +68,20 @@ class ListingMixin:
     def list_keys(self):
         return [self.list_key] if self.list_key else []
 
+    def setup(self, request, *args, **kwargs):
+        super().setup(request, *args, **kwargs)
+        # Cards drawn for this page are kept only if nothing they show changed since.
+        self.started = timezone.now()
+
+    def card_stories(self):
+        """Published stories with what their cards show (``ArticleQuerySet.for_lists``).
+
+        With kept cards (``articles.delivery.cards``) the bylines are left
+        out: the page's ``Deck`` reads them only for the cards it must draw.
+        """
+        stories = Article.objects.for_lists()
+        return stories.prefetch_related(None) if cards.keeping() else stories
+
     def scheduled_stories(self):
         """This list's stories not yet due: the page changes when the first one is (None: any)."""
         return None
@@ -104,11 +118,25 @@ class ListingMixin:
             links["next_absolute"] = self.page_url(page.next_page_number(), absolute=True)
         context["page_links"] = links
         keys.shows(*self.list_keys())
-        keys.shows_stories(context.get(self.context_object_name) or [])
+        stories = context.get(self.context_object_name)
+        stories = context[self.context_object_name] = list(stories) if stories is not None else []
+        if page is not None:
+            page.object_list = stories
+        # The cards: those kept checked, the others' bylines read (and what they show noted).
+        self.stories = stories
+        self.deck = context["cards"] = cards.Deck(stories, self.started)
         self.note_next_due()
         # An empty list is nothing a search engine should keep.
         context.setdefault("noindex", page is None or not page.paginator.count)
         return context
+
+    def render_to_response(self, context, **response_kwargs):
+        response = super().render_to_response(context, **response_kwargs)
+        deck = getattr(self, "deck", None)
+        if deck is not None:
+            # Once the cards are drawn: keep those whose keys held still meanwhile.
+            response.add_post_render_callback(lambda response: deck.keep(self.stories))
+        return response
 
 
 class HomeView(ListingMixin, ListView):
@@ -118,7 +146,7 @@ class HomeView(ListingMixin, ListView):
     list_key = keys.LIST_HOME
 
     def get_queryset(self):
-        return Article.objects.for_lists().order_by("-published_at", "-pk")
+        return self.card_stories().order_by("-published_at", "-pk")
 
 
 class FeedObjectListView(ListingMixin, ListView):
@@ -138,7 +166,7 @@ class FeedObjectListView(ListingMixin, ListView):
         return self.model._default_manager.all()
 
     def get_queryset(self):
-        return self.filter_stories(Article.objects.for_lists()).order_by("-published_at", "-pk")
+        return self.filter_stories(self.card_stories()).order_by("-published_at", "-pk")
 
     def filter_stories(self, queryset):
         raise NotImplementedError
@@ -187,7 +215,7 @@ class TagView(FeedObjectListView):
         return tags_in_print()
 
     def get_queryset(self):
-        return tag_stories(self.feed_object, Article.objects.for_lists())
+        return tag_stories(self.feed_object, self.card_stories())
 
     def note_next_due(self):
         note_first_due(self.object_list, self.scheduled_stories)
@@ -206,7 +234,7 @@ class AuthorView(FeedObjectListView):
         return Author.objects.select_related("photo")
 
     def get_queryset(self):
-        return author_stories(self.feed_object, Article.objects.for_lists())
+        return author_stories(self.feed_object, self.card_stories())
 
     def note_next_due(self):
         note_first_due(self.object_list, self.scheduled_stories)
@@ -235,13 +263,13 @@ class SearchView(ListingMixin, FilterView):
     page_missing = False
 
     def get_queryset(self):
-        return Article.objects.for_lists().order_by("-published_at", "-pk")
+        return self.card_stories().order_by("-published_at", "-pk")
 
     def paginate_queryset(self, queryset, page_size):
         search = getattr(self.filterset, "search", None)
         if search is not None and search.ranked is not None:
             # "Best match": ranked as the window was read; a page reads its stories by id.
-            queryset = RankedStories(search.ranked, Article.objects.using(queryset.db).for_lists())
+            queryset = RankedStories(search.ranked, self.card_stories().using(queryset.db))
         paginator = self.get_paginator(queryset, page_size)
         if search is not None and search.window_size is not None:
             paginator.know_count(search.window_size)

@@ -103,6 +103,7 @@ def _empty_caches():
     """Each test starts with empty caches: a page cached by one test must not answer another's request."""
     from django.core.cache import caches
 
+    from articles.delivery import cards
     from articles.delivery.page_cache import process_copies
     from articles.search import choices
 
@@ -110,6 +111,7 @@ def _empty_caches():
         cache.clear()
     process_copies.clear()
     choices.forget()  # the search form's lists, kept per process
+    cards.forget()  # story cards, kept per process
     yield
 
 

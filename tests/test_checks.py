@@ -171,6 +171,8 @@ def test_a_base_extending_a_name_known_only_at_render_time_is_not_judged(site_te
         ("CARD_PREFETCH", ["tagz"]),
         ("CARD_PREFETCH", ["headline"]),
         ("CARD_PREFETCH", ["bylines__author__nickname"]),
+        ("KEPT_CARDS", -1),
+        ("KEPT_CARDS", "2000"),
     ],
 )
 def test_a_setting_of_the_wrong_kind(settings, setting, value):
@@ -187,6 +189,7 @@ def test_a_setting_of_the_wrong_kind(settings, setting, value):
         ("DEPLOY_VERSION", "3f2c9e1"),
         ("CACHE_BACKOFF_SECONDS", 0.5),
         ("CARD_PREFETCH", ["tags", "bylines__author__photo"]),
+        ("KEPT_CARDS", 0),
     ],
 )
 def test_a_setting_of_a_right_kind(settings, setting, value):

@@ -492,14 +492,16 @@ def test_text_search_query_count(client, django_assert_num_queries):
     for n in range(25):
         story(f"<p>Zeppelin number {n}.</p>", hours=n + 1)
     # the rank window's ids + window-ranked page + bylines + next scheduled
-    # story + snippets + the key versions of the form's lists: no count, the
-    # window's length is the count. The first search after a change also
-    # reads the lists (three selects, and the next topic coming due).
-    with django_assert_num_queries(6 + 4):
+    # story + snippets + the key versions of the form's lists + the versions
+    # the drawn cards are kept by: no count, the window's length is the
+    # count. The first search after a change also reads the lists (three
+    # selects, and the next topic coming due).
+    with django_assert_num_queries(7 + 4):
         response = client.get("/search/", {"q": "zeppelin"})
     assert len(response.context["articles"]) == 20
     assert response.context["paginator"].count == 25
     assert "25 stories found" in response.content.decode()
+    # Then one query checks the kept cards instead of the bylines and the keeping.
     with django_assert_num_queries(6):
         assert client.get("/search/", {"q": "zeppelin"}).content == response.content
 
