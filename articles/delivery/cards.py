@@ -29,8 +29,9 @@ A card is drawn again at least every ``ARTICLES_PAGE_CACHE_SECONDS``, as a
 cached page is.
 
 The card template (``articles/includes/story_card.html``) sees ``article``,
-``heading_level``, ``card_lead``, ``card_first`` and ``request``, not the
-rest of the page's context, so that one drawing serves every list. A site
+``heading_level``, ``card_lead`` and ``card_first``, not the rest of the
+page's context (no ``request``, no ``user``), so that one drawing serves
+every list and every reader. A site
 whose card shows more than the keys above track (its tags, through
 ``ARTICLES_CARD_PREFETCH``) has its cards drawn every time.
 """
