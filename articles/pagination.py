@@ -14,6 +14,13 @@ rows instead (a ``LIMIT`` inside the count), so:
 
 The cap is ``ARTICLES_MAX_PAGES`` (default 100 pages: 2,000 stories of a
 list at 20 a page).
+
+A deep page of a queryset (``OFFSET`` of :attr:`CappedPaginator.deep_offset`
+items or more) reads its stories' ids first, then those stories: an
+``OFFSET`` over whole rows fetched every row it skipped from the table
+(a section's page 50 at a million stories read 5,600 rows, 5.4 ms),
+while the ids come from the list's index alone (0.2 ms), and only the
+page's twenty rows are read.
 """
 
 from functools import cached_property
@@ -50,6 +57,35 @@ class CappedPaginator(Paginator):
             # (Django counts a sliced queryset as COUNT(*) over a LIMITed subquery.)
             return items.values_list("pk", flat=True).order_by()[:limit].count()
         return len(items[:limit])
+
+    # From this many items in (page 6 at 20 a page), a page reads its ids first.
+    deep_offset = 100
+
+    def page(self, number):
+        number = self.validate_number(number)
+        bottom = (number - 1) * self.per_page
+        top = bottom + self.per_page
+        if top + self.orphans >= self.count:
+            top = self.count
+        items = self.object_list
+        if bottom >= self.deep_offset and self._by_ids(items):
+            # One more query, in the same order: the page's rows by id, with
+            # what the queryset selects and prefetches for them.
+            pks = list(items.values_list("pk", flat=True)[bottom:top])
+            return self._get_page(list(items.filter(pk__in=pks)) if pks else [], number, self)
+        return self._get_page(items[bottom:top], number, self)
+
+    @staticmethod
+    def _by_ids(items):
+        query = getattr(items, "query", None)
+        return (
+            hasattr(items, "values_list")
+            and query is not None
+            and items.ordered
+            and not query.is_sliced
+            and not query.combinator
+            and not query.distinct
+        )
 
     def know_count(self, count):
         """The caller has the list's length already (a search's ranked window): no count query."""

@@ -66,6 +66,29 @@ def test_queryset_count_reads_at_most_the_cap_plus_one():
     assert "COUNT(" in count["sql"].upper()
 
 
+def test_a_deep_page_reads_its_ids_from_the_index_first(monkeypatch):
+    section = factories.SectionFactory()
+    base = timezone.now() - datetime.timedelta(days=1)
+    for n in range(9):
+        # Two stories at each moment: the id breaks the tie, in both reads.
+        factories.ArticleFactory(section=section, published_at=base + datetime.timedelta(minutes=n // 2))
+    stories = Article.objects.published().select_related("section").order_by("-published_at", "-pk")
+    expected = [story.pk for story in stories]
+    monkeypatch.setattr(CappedPaginator, "deep_offset", 4)
+    paginator = CappedPaginator(stories, 2)
+    assert [story.pk for story in paginator.page(2)] == expected[2:4]  # above the depth: one query
+    with CaptureQueriesContext(connection) as queries:
+        page = paginator.page(3)
+        assert [story.section.pk for story in page] == [section.pk, section.pk]  # no query per story
+    assert [story.pk for story in page] == expected[4:6]
+    ids, rows = queries.captured_queries
+    assert "LIMIT 2 OFFSET 4" in ids["sql"]
+    assert "OFFSET" not in rows["sql"]
+    assert [story.pk for story in paginator.page(5)] == expected[8:]
+    # Lists the paginator cannot filter by id are sliced as before.
+    assert [story.pk for story in CappedPaginator(list(stories), 2).page(3)] == expected[4:6]
+
+
 # -- the listing pages
 
 
@@ -131,6 +154,16 @@ def test_above_the_cap_says_more_than_and_stops(client, archive, path):
     assert 'rel="prev"' in last.content.decode()
     assert [story.pk for story in last.context["articles"]] == [stories[2].pk, stories[1].pk]
     assert client.get(f"{path}?page=4").status_code == 404
+
+
+@pytest.mark.parametrize("path", ["/", "/section/world/", "/search/?ordering=newest&q=", "/tag/syria/"])
+def test_deep_pages_show_what_a_plain_slice_shows(client, settings, archive, monkeypatch, path):
+    settings.ARTICLES_PAGE_CACHE = None  # each page drawn both times
+    archive(7)
+    joiner = "&" if "?" in path else "?"
+    plain = [client.get(f"{path}{joiner}page={n}").content for n in (1, 2, 3)]
+    monkeypatch.setattr(CappedPaginator, "deep_offset", 2)
+    assert [client.get(f"{path}{joiner}page={n}").content for n in (1, 2, 3)] == plain
 
 
 def test_search_counts_up_to_the_cap(client, archive):
