@@ -184,7 +184,7 @@ def generate(count=10_000, *, seed=None, batch_size=1000, progress=True, index=T
             with transaction.atomic(using=using):  # one commit (one fsync) per batch, not per table
                 written = writer.write(stories, index=index)
                 # Bulk writes send no signal: say which lists changed (as import_stories does).
-                announcer.batch(written)
+                announcer.batch(stories)
             pks += written
             bar.update(size)
         announcer.finish()

@@ -411,7 +411,7 @@ def test_month_keys_are_renewed_once_at_the_end_and_the_rest_after_each_batch(mo
     from articles.importing import run as importing
 
     applied = []
-    monkeypatch.setattr(importing, "new_story_keys", lambda pks, using=None: {"list-home", f"stories-{len(pks)}"})
+    monkeypatch.setattr(importing, "new_story_keys", lambda stories: {"list-home", f"stories-{len(stories)}"})
     monkeypatch.setattr("articles.delivery.changes.apply", lambda changed, using=None: applied.append(set(changed)))
     announcer = importing.Announcer("default")
     announcer.batch([1, 2])
@@ -421,6 +421,30 @@ def test_month_keys_are_renewed_once_at_the_end_and_the_rest_after_each_batch(mo
     assert applied[-1] == {"stories-2", "stories-1"}
     announcer.finish()
     assert len(applied) == 3
+
+
+def test_the_keys_announced_for_new_stories_are_those_their_rows_touch(tmp_path, newsroom, monkeypatch):
+    """new_story_keys works from the rows it is about to write; story_keys reads them back: the same lists."""
+    from articles.delivery import keys
+    from articles.delivery.changes import story_keys
+    from articles.importing import run as importing
+
+    announced = []
+    original = importing.new_story_keys
+
+    def new_story_keys(stories):
+        announced.append(original(stories))
+        return announced[-1]
+
+    monkeypatch.setattr(importing, "new_story_keys", new_story_keys)
+    factories.SectionFactory(slug="politics", name="Politics")
+    draft = story(3, status="draft", published_at=None)
+    run(write(tmp_path, [story(1), story(2, section="politics", tags=["Fisheries"]), draft]))
+    pks = list(Article.objects.values_list("pk", flat=True))
+    assert len(pks) == 3
+    assert announced == [story_keys(pks) - {keys.article(pk) for pk in pks}]
+    assert any(key.startswith("list-tag-") for key in announced[0])
+    assert any(key.startswith("list-author-") for key in announced[0])
 
 
 def test_imported_stories_are_found_by_the_reader_search(tmp_path, newsroom, client):
@@ -457,3 +481,68 @@ def test_an_embed_from_a_provider_not_on_the_list_is_one_line_naming_the_provide
     with pytest.raises(CommandError, match=expected):
         run(write(tmp_path, [story(1, body=body)]))
     assert not Article.objects.exists()
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="documents built as the rows are copied: PostgreSQL")
+def test_an_imported_story_has_the_search_document_its_rows_give(newsroom):
+    """Built as the rows are copied in (INSERT … SELECT), each document is the one the rows give when rebuilt."""
+    from articles.importing.writer import PreparedStory, StoryWriter, paragraphs_html
+    from articles.models import Embed, ImageBlock, RichText, TimelineBlock
+
+    image = factories.ImageFactory(caption="Delegates arrive at the Elbphilharmonie")
+
+    def prepared(slug, blocks):
+        article = {
+            "headline": f"Summit {slug}",
+            "slug": slug,
+            "standfirst": "Leaders meet <in> Hamburg & talk.",
+            "section_id": newsroom["world"].pk,
+            "status": "published",
+            "published_at": datetime.datetime(2017, 7, 5, 12, tzinfo=datetime.UTC),
+        }
+        author = newsroom["jane"].pk
+        return PreparedStory(article=article, bylines=[(author, "by")], tag_ids=[], blocks=blocks)
+
+    def text(*paragraphs, ordering):
+        return (RichText, {"ordering": ordering, "text": paragraphs_html(paragraphs)})
+
+    stories = [
+        # Text only, in runs split by a widget and an embed; markup characters and entities in the words.
+        prepared(
+            "text-only",
+            [
+                text("x&lt;y is not x<y; fish & chips > peas.", "Café\nrésumé, naïve words", ordering=10),
+                (TimelineBlock, {"ordering": 20, "widget_id": newsroom["timeline"].pk}),
+                text("Ceasefire talks resumed.", ordering=30),
+                (Embed, {"ordering": 40, "url": "https://youtu.be/dQw4w9WgXcQ", "title": "Film", "caption": "Geneva"}),
+                text("<script>alert(1)</script> is what the hacker typed.", ordering=50),
+                (RichText, {"ordering": 60, "text": '<p>Talks <a href="https://a.example/">ran</a> <em>on</em></p>'}),
+            ],
+        ),
+        prepared("no-text", [(TimelineBlock, {"ordering": 10, "widget_id": newsroom["timeline"].pk})]),
+        prepared("no-blocks", []),
+        # A picture's caption (the library's, where the block has none) is the body's text too.
+        prepared(
+            "with-picture",
+            [
+                text("Before the picture.", ordering=10),
+                (ImageBlock, {"ordering": 20, "image_id": image.pk, "caption": "", "credit": ""}),
+                text("After the picture.", ordering=30),
+            ],
+        ),
+    ]
+    with transaction.atomic():
+        pks = StoryWriter().write(stories, index=True)
+
+    def documents():
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT id, search_document::text FROM articles_article WHERE id = ANY(%s)", [pks])
+            return dict(cursor.fetchall())
+
+    written = documents()
+    assert "'elbphilharmoni':" in written[pks[3]]
+    # Typed words are words; markup is not.
+    assert "'ceasefir':" in written[pks[0]] and "'script'" in written[pks[0]] and "'ran'" in written[pks[0]]
+    assert "'href'" not in written[pks[0]] and "'em'" not in written[pks[0]]
+    search.index_stories(pks)
+    assert documents() == written
