@@ -372,6 +372,30 @@ def test_the_keys_of_imported_stories_are_renewed_and_cached_pages_show_them(tmp
     assert "Story number 1 about the summit" in client.get("/").content.decode()
 
 
+def test_new_tags_are_made_together_with_taggits_slugs_and_announced(tmp_path, newsroom):
+    """One INSERT for the new tags; a slug already taken, or shared by two new names, gets taggit's next free one."""
+    syria = factories.TagFactory(name="Syria", slug="syria")
+    tag_keys = dict(DeliveryKey.objects.filter(key=keys.TAGS).values_list("key", "version"))
+    names = ["Fish & chips", "Fish chips", "SYRIA!", "Ceasefire talks", "Élysée Palace"]
+    with CaptureQueriesContext(connection) as queries:
+        run(write(tmp_path, [story(1, tags=names)]))
+    inserts = [q["sql"] for q in queries if q["sql"].startswith('INSERT INTO "taggit_tag"')]
+    # The two free slugs in one INSERT; the names sharing "fish-chips" and the one whose "syria" is
+    # taken one at a time, by taggit's save (a first try each, and a second where it failed).
+    together = [sql for sql in inserts if "Ceasefire talks" in sql]
+    assert len(together) == 1 and "Élysée Palace" in together[0]
+    assert len(inserts) == 1 + 1 + 2 + 2
+    slugs = dict(Tag.objects.exclude(pk=syria.pk).values_list("name", "slug"))
+    assert slugs["Ceasefire talks"] == "ceasefire-talks"
+    assert slugs["Élysée Palace"] == "élysée-palace"
+    assert slugs["SYRIA!"] == "syria_1"
+    assert sorted([slugs["Fish & chips"], slugs["Fish chips"]]) == ["fish-chips", "fish-chips_1"]
+    assert sorted(Article.objects.get().tags.names()) == sorted(names)
+    after = dict(DeliveryKey.objects.values_list("key", "version"))
+    assert after[keys.TAGS] != tag_keys.get(keys.TAGS)
+    assert keys.tag(Tag.objects.get(name="Ceasefire talks").pk) in after
+
+
 def _queries(tmp_path, count, name):
     path = write(tmp_path, [story(n, slug=f"{name}-{n}") for n in range(count)], name=f"{name}.jsonl")
     Tag.objects.get_or_create(name="Syria")

@@ -9,6 +9,8 @@ first batch; :meth:`References.prepare` turns a story into a
 :class:`~articles.importing.writer.PreparedStory` without a query.
 """
 
+from collections import Counter
+
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.text import capfirst, slugify
@@ -160,12 +162,35 @@ class References:
                     )
                     .pk
                 )
-        for name in self.tags:
+        self._create_tags([name for name in self.tags if name not in self.tag_ids])
+        if self.pictures is not None:
+            self.pictures.create(self.author_ids)
+
+    def _create_tags(self, names):
+        """New tags in one INSERT, each with taggit's slug for its name; one at a time where that slug is taken.
+
+        A first import into a new site names hundreds of tags: one by one
+        (a savepoint, an INSERT and its signals each) they were 0.3 of a
+        20,000-story import's 11 s, before any story was written.
+        """
+        from articles.delivery import keys
+        from articles.delivery.changes import announce
+
+        if not names:
+            return
+        db = self.using
+        slugs = {name: Tag().slugify(name) for name in names}
+        taken = set(Tag.objects.using(db).filter(slug__in=set(slugs.values())).values_list("slug", flat=True))
+        shared = {slug for slug, count in Counter(slugs.values()).items() if count > 1}
+        free = [name for name in names if slugs[name] not in taken and slugs[name] not in shared]
+        created = Tag.objects.using(db).bulk_create([Tag(name=name, slug=slugs[name]) for name in free])
+        self.tag_ids.update((tag.name, tag.pk) for tag in created)
+        # bulk_create sends no post_save: what a new tag's save would have announced.
+        announce(keys.TAGS, *(keys.tag(tag.pk) for tag in created), using=db)
+        for name in names:
             if name not in self.tag_ids:
                 # taggit's save() finds a free slug for a name whose slug is taken.
                 self.tag_ids[name] = Tag.objects.using(db).create(name=name).pk
-        if self.pictures is not None:
-            self.pictures.create(self.author_ids)
 
     def _free_author_slug(self, name):
         base = slugify(name)[:190]
