@@ -171,18 +171,31 @@ def story_keys(pks, using=None):
     pks = list(pks)
     if not pks:
         return set()
-    found = {keys.STORIES, keys.LIST_HOME}
+    stories = Article._base_manager.using(using).filter(pk__in=pks).values_list("section_id", "published_at")
+    tagged = TaggedArticle.objects.using(using).filter(content_object__in=pks)
+    bylines = Byline.objects.using(using).filter(article__in=pks)
+    found = list_keys(
+        stories=stories,
+        tag_ids=tagged.values_list("tag_id", flat=True),
+        author_ids=bylines.values_list("author_id", flat=True),
+    )
     found.update(keys.article(pk) for pk in pks)
-    stories = Article._base_manager.using(using).filter(pk__in=pks)
-    for section_id, published_at in stories.values_list("section_id", "published_at"):
+    return found
+
+
+def list_keys(stories, tag_ids, author_ids):
+    """The lists that stories are in: ``stories`` as ``(section_id, published_at)``, and their tags' and authors' ids.
+
+    Every story is in the home list and the stories' sitemap.
+    """
+    found = {keys.STORIES, keys.LIST_HOME}
+    for section_id, published_at in stories:
         found.add(keys.list_section(section_id))
         if published_at is not None:
             # The month's story sitemap part (articles.syndication).
             found.add(keys.stories_month(published_at))
-    tagged = TaggedArticle.objects.using(using).filter(content_object__in=pks)
-    found.update(keys.list_tag(pk) for pk in tagged.values_list("tag_id", flat=True))
-    bylines = Byline.objects.using(using).filter(article__in=pks)
-    found.update(keys.list_author(pk) for pk in bylines.values_list("author_id", flat=True))
+    found.update(keys.list_tag(pk) for pk in tag_ids)
+    found.update(keys.list_author(pk) for pk in author_ids)
     return found
 
 

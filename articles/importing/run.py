@@ -53,18 +53,15 @@ def new_story_keys(stories):
     join (home, sections, tags, authors, months), which pages do show, are
     announced.
     """
-    from articles.delivery import keys
+    from articles.delivery.changes import list_keys
 
     if not stories:
         return set()
-    found = {keys.STORIES, keys.LIST_HOME}
-    for story in stories:
-        found.add(keys.list_section(story.article["section_id"]))
-        if story.article.get("published_at") is not None:
-            found.add(keys.stories_month(story.article["published_at"]))
-        found.update(keys.list_tag(pk) for pk in story.tag_ids)
-        found.update(keys.list_author(author) for author, _ in story.bylines)
-    return found
+    return list_keys(
+        stories=((story.article["section_id"], story.article.get("published_at")) for story in stories),
+        tag_ids=(pk for story in stories for pk in story.tag_ids),
+        author_ids=(author for story in stories for author, _ in story.bylines),
+    )
 
 
 # Keys renewed once at the end of an import rather than after every batch: a
