@@ -286,4 +286,9 @@ class StoryFilter(FilterSet):
         return queryset
 
     def filter_author(self, queryset, name, value):
+        if self.search is not None:
+            # Read through the author's rows when no topic's are (TextSearch.narrow_to_author).
+            narrowed = self.search.narrow_to_author(queryset, value)
+            if narrowed is not None:
+                return narrowed
         return queryset.by_author(value)

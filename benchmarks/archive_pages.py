@@ -38,8 +38,9 @@ The pages are found in each archive the same way: the section with the
 most stories, the tag on most stories, the author with most bylines, the
 newest story, the first full month's story sitemap; search for a rare
 word (``Tillerson``: the seed story only), the word most frequent in a
-sample of headlines, a phrase from a sampled headline, and that common
-word with section and tag filters.
+sample of headlines, a phrase from a sampled headline, that common
+word with section and tag filters and with the author, and the phrase
+with the tag and with the author.
 """
 
 import argparse
@@ -125,6 +126,9 @@ def targets(app):
         ("search: common word" + CARDS_DRAWN, search(q=common), False),
         (f"search: phrase {phrase}", search(q=phrase), False),
         ("search: common word, section + tag", search(q=common, section=section.slug, tag=tag.slug), False),
+        ("search: common word, author", search(q=common, author=author.slug), False),
+        ("search: phrase, tag", search(q=phrase, tag=tag.slug), False),
+        ("search: phrase, author", search(q=phrase, author=author.slug), False),
         ("feed: RSS", "/feeds/rss/", False),
         ("feed: Atom", "/feeds/atom/", False),
         ("feed: section RSS", f"/feeds/section/{section.slug}/rss/", False),

@@ -87,7 +87,11 @@ class TextSearch:
                 # in it, else NULL (never IN a list), so no document is read twice.
                 candidates = (
                     queryset.filter(words)
-                    .order_by("-published_at", "-pk")
+                    # In the walked rows' order (a topic's rows): read by the
+                    # stories' date instead, a topic's phrase walked every story
+                    # newest first and probed it for the topic (68,000 stories
+                    # to find 2,000 candidates: 0.8 s at a million).
+                    .order_by(*self.newest_first())
                     # The phrase's query worked out once, not once per candidate.
                     .annotate(
                         phrase_found=Case(
@@ -119,7 +123,7 @@ class TextSearch:
         """
         from articles.models import in_print
 
-        if not tags or not in_print.kept(self.using):
+        if not tags or self.walk or not in_print.kept(self.using):
             return queryset, tags
         tag, *others = tags
         # One filter() call: the tag, the time and the section are conditions on the same row.
@@ -129,6 +133,43 @@ class TextSearch:
         queryset = queryset.filter(**on_row)
         self.walk = "tagged_items__story_published_at"
         return queryset, others
+
+    def narrow_to_author(self, queryset, author):
+        """``queryset`` narrowed to ``author``'s stories through their byline rows, read newest first; or None.
+
+        As :meth:`narrow_to_topics` for a topic: tested per story while the
+        date index was walked, a common word by the most prolific author
+        read and tested 47,000 documents to fill the rank window (0.5 s at a
+        million stories), a phrase 1.2 s. The author's byline rows carry
+        their story's publication time, so the window is read from the
+        author's index in date order. A story credits an author once per
+        role, so only the row of the author's first role (by name) is
+        joined: one row per story, as the Exists of ``by_author`` gives.
+        None when another walk is set (a topic's) or the database keeps no
+        copies: the caller tests the author per story.
+        """
+        from django.db.models import Exists, OuterRef
+
+        from articles.models import Byline, in_print
+
+        if self.walk or not in_print.kept(self.using):
+            return None
+        # NOT EXISTS (an earlier role), not "role = (the first role)": PostgreSQL
+        # estimates an anti-join from the table's statistics, but takes an
+        # equality with a subquery to keep 1 row in 200, and planned a common
+        # word with a section and the author as if the author had a handful of
+        # matches (1.7 s that way at a million stories, 55 ms this way).
+        earlier_role = Byline.objects.filter(
+            article=OuterRef("bylines__article"), author=author, role__lt=OuterRef("bylines__role")
+        )
+        # One filter() call: the author, the time and the role are conditions on the same row.
+        queryset = queryset.filter(
+            ~Exists(earlier_role),
+            bylines__author=author,
+            bylines__story_published_at__lte=timezone.now(),
+        )
+        self.walk = "bylines__story_published_at"
+        return queryset
 
     # How many stories "Best match" ranked (best_match), if it did.
     window_size = None
