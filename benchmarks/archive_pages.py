@@ -38,9 +38,10 @@ The pages are found in each archive the same way: the section with the
 most stories, the tag on most stories, the author with most bylines, the
 newest story, the first full month's story sitemap; search for a rare
 word (``Tillerson``: the seed story only), the word most frequent in a
-sample of headlines, a phrase from a sampled headline, that common
-word with section and tag filters and with the author, and the phrase
-with the tag and with the author.
+sample of headlines (ranked, and newest first), a phrase from a sampled
+headline, the most prolific author's name (words in a few percent of
+stories), that common word with section and tag filters and with the
+author, and the phrase with the tag and with the author.
 """
 
 import argparse
@@ -124,6 +125,9 @@ def targets(app):
         ("search: rare word", search(q=harness.RARE_WORD), False),
         (f"search: common word ({common})", search(q=common), False),
         ("search: common word" + CARDS_DRAWN, search(q=common), False),
+        ("search: common word, newest first", search(q=common, ordering="newest"), False),
+        # A word in a few percent of stories, as a reporter's or a place's name is.
+        ("search: the most prolific author's name", search(q=author.name), False),
         (f"search: phrase {phrase}", search(q=phrase), False),
         ("search: common word, section + tag", search(q=common, section=section.slug, tag=tag.slug), False),
         ("search: common word, author", search(q=common, author=author.slug), False),
