@@ -10,6 +10,7 @@ from django.contrib.auth.models import Permission
 from django.core.management import call_command
 from django.db import connection
 from django.test import override_settings
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from articles.models import Article, RichText, TimelineBlock
@@ -240,6 +241,36 @@ def test_cursors_follow_the_chosen_order(client):
     second = client.get(first["next"]).json()
     headlines = [story["headline"] for story in first["results"] + second["results"]]
     assert headlines == ["Alpha", "Bravo", "Charlie"]
+
+
+@pytest.mark.parametrize("ordering", ["newest", "oldest", "headline"])
+@pytest.mark.parametrize("narrowed", ["author=ann-quill", "tag=airships", "tag=airships&author=ann-quill"])
+def test_words_with_a_topic_or_an_author_page_through_each_story_once(client, ordering, narrowed):
+    # Read through the topic's or the author's rows (TextSearch.walk), ordered by their copy of the date.
+    author = factories.AuthorFactory(slug="ann-quill")
+    now = timezone.now()
+    made = []
+    for n in range(5):
+        story = factories.ArticleFactory(
+            slug=f"story-{n}", headline=f"Headline {4 - n}", published_at=now - datetime.timedelta(hours=n + 1)
+        )
+        factories.RichTextFactory(parent=story, text="<p>A zeppelin.</p>")
+        factories.BylineFactory(article=story, author=author, role="by")
+        factories.BylineFactory(article=story, author=author, role="photographs")  # two rows, one story
+        story.tags.add("Airships")
+        made.append(story.slug)
+    factories.RichTextFactory(parent=factories.ArticleFactory(slug="other"), text="<p>A zeppelin.</p>")
+    seen, url = [], f"/api/stories/?q=zeppelin&{narrowed}&ordering={ordering}&page_size=2"
+    with CaptureQueriesContext(connection) as queries:
+        client.get(url)
+    # Pages ordered by the walked rows' copy of the date, which their index has in order.
+    assert any('"story_published_at" AS "listed_at"' in query["sql"] for query in queries.captured_queries)
+    while url:
+        page = client.get(url)
+        assert page.status_code == 200, page.content
+        seen += slugs(page)
+        url = page.json()["next"]
+    assert seen == (made if ordering == "newest" else made[::-1])
 
 
 def test_best_match_pages_by_rank(client):

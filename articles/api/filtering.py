@@ -148,6 +148,16 @@ class StoryCursorPagination(CursorPaginationWithChecks):
             # Drafts have no publication time yet: they take their place by creation.
             queryset = queryset.annotate(listed_at=Coalesce("published_at", "created_at"))
             order = tuple(field.replace("published_at", "listed_at") for field in order)
+            return queryset, order
+        walk = getattr(getattr(filterset, "search", None), "walk", None)
+        if walk:
+            # Words with a topic or an author are read through that topic's or
+            # author's rows (TextSearch.walk), which carry their story's
+            # publication time: ordered by the stories' own column instead,
+            # each page sorted every match (0.5 s a page for a common word by
+            # the most prolific author at a million stories).
+            queryset = queryset.annotate(listed_at=F(walk))
+            order = tuple(field.replace("published_at", "listed_at") for field in order)
         return queryset, order
 
     def get_ordering(self, request, queryset, view):
