@@ -41,7 +41,8 @@ word (``Tillerson``: the seed story only), the word most frequent in a
 sample of headlines (ranked, and newest first), a phrase from a sampled
 headline, the most prolific author's name (words in a few percent of
 stories), that common word with section and tag filters and with the
-author, and the phrase with the tag and with the author.
+author, and a phrase from one of the tag's (the author's) own stories with
+the tag (the author).
 """
 
 import argparse
@@ -79,6 +80,11 @@ def _common_word(headlines):
     return "news"
 
 
+def _phrase(headline):
+    """The first two words of ``headline``, quoted."""
+    return '"' + " ".join(re.findall(r"[A-Za-z]+", headline)[:2]) + '"'
+
+
 def _story_part(app):
     """A story sitemap part from the index: the second one listed (a full month, not the current one)."""
     _status, body = harness.call(app, "/sitemap.xml")
@@ -106,8 +112,14 @@ def targets(app):
     author = Author.objects.get(pk=top_author)
     sample = list(published.order_by("pk").values_list("headline", flat=True)[:200])
     common = _common_word(sample)
-    phrase_words = re.findall(r"[A-Za-z]+", sample[len(sample) // 2] if sample else "no-fly zones")[:2]
-    phrase = '"' + " ".join(phrase_words) + '"'
+    phrase = _phrase(sample[len(sample) // 2] if sample else "no-fly zones")
+
+    # From one of the tag's (the author's) own stories, so that every archive's page lists at least one.
+    def first_headline(stories):
+        return stories.order_by("pk").values_list("headline", flat=True).first() or ""
+
+    tag_phrase = _phrase(first_headline(published.filter(tags=tag)))
+    author_phrase = _phrase(first_headline(published.by_author(author)))
 
     def search(**params):
         return "/search/?" + urlencode(params)
@@ -131,8 +143,8 @@ def targets(app):
         (f"search: phrase {phrase}", search(q=phrase), False),
         ("search: common word, section + tag", search(q=common, section=section.slug, tag=tag.slug), False),
         ("search: common word, author", search(q=common, author=author.slug), False),
-        ("search: phrase, tag", search(q=phrase, tag=tag.slug), False),
-        ("search: phrase, author", search(q=phrase, author=author.slug), False),
+        ("search: phrase, tag", search(q=tag_phrase, tag=tag.slug), False),
+        ("search: phrase, author", search(q=author_phrase, author=author.slug), False),
         ("feed: RSS", "/feeds/rss/", False),
         ("feed: Atom", "/feeds/atom/", False),
         ("feed: section RSS", f"/feeds/section/{section.slug}/rss/", False),
