@@ -174,7 +174,7 @@ class TextSearch:
     # How many stories "Best match" ranked (best_match), if it did.
     window_size = None
 
-    # The column lists are read in date order from (a tag's link rows), if not the stories' own.
+    # The column lists are read in date order from (a topic's or an author's rows), if not the stories' own.
     walk = None
 
     def newest_first(self):
