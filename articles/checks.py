@@ -376,6 +376,7 @@ SETTING_KINDS = {
     "SEARCH_CONFIG": (_optional_text, "None or a PostgreSQL text search configuration such as 'english'"),
     "SEARCH_RANK_WINDOW": _count(1),
     "SEARCH_SHORTLIST": _count(0),
+    "SEARCH_RECENT_STORIES": _count(0),
     "SEARCH_PHRASE_CANDIDATES": _count(1),
     "MAX_PAGES": _count(1),
     "SITEMAP_PART_SIZE": (

@@ -125,6 +125,13 @@ DEFAULTS = {
     # TextSearch.shortlist); more matches than this means a word common enough
     # for the newest-first walk to fill a page quickly.
     "SEARCH_SHORTLIST": 10000,
+    # A search's matches are first read among the newest this many stories in
+    # print, then range by range further back, each range sized from how many
+    # matches the ones before held (articles.search.query.TextSearch.
+    # newest_matches): a word in a few percent of stories is then read through
+    # the text index instead of document by document along the date index.
+    # 0 reads every search along the date index (the planner's choice).
+    "SEARCH_RECENT_STORIES": 2000,
     # A phrase is looked for among the newest this many stories holding all
     # its words (articles.search.query.TextSearch.filter): checking a phrase
     # reads each candidate's whole document.

@@ -269,6 +269,8 @@ class StoryFilter(FilterSet):
         if self.search is None:
             return queryset
         queryset = self.search.filter(queryset)
+        # Its stories, not the archive's, are the ranges a search reads back in time (TextSearch.newest_matches).
+        self.search.section = self.form.cleaned_data.get("section")
         order = StoryOrderingFilter.chosen(self.form.cleaned_data.get("ordering"))
         if order in (None, "relevance"):
             self.ranked = True

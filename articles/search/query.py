@@ -10,7 +10,8 @@ one-month one. Recency breaks ties.
 import re
 
 from django.db import connections
-from django.db.models import Case, F, Q, When
+from django.db.models import BigIntegerField, Case, F, Q, When
+from django.db.models.functions import Cast, Extract
 from django.utils import timezone
 from django.utils.html import escape
 from django.utils.safestring import mark_safe
@@ -100,6 +101,7 @@ class TextSearch:
                     )
                     .values("phrase_found")
                 )
+                self.phrase_candidates = True
                 return queryset.filter(pk__in=candidates[: settings.SEARCH_PHRASE_CANDIDATES])
         return queryset.filter(condition)
 
@@ -174,6 +176,9 @@ class TextSearch:
     # How many stories "Best match" ranked (best_match), if it did.
     window_size = None
 
+    # Whether the matches are a phrase's candidates, read newest first in filter().
+    phrase_candidates = False
+
     # The column lists are read in date order from (a topic's or an author's rows), if not the stories' own.
     walk = None
 
@@ -198,6 +203,113 @@ class TextSearch:
     # The ranked window in rank order (best_match), for pages read by id: ``RankedStories``.
     ranked = None
 
+    # Ranges read before the rest of the archive is left to the planner (newest_matches).
+    WIDENINGS = 2
+    # A range reaches back at most this many times as many stories as the ones before it.
+    MAX_REACH = 64
+
+    # Punctuation or an underscore inside a word ("murphy-storey", "o'neill",
+    # "covid-19", "x86_64"): websearch_to_tsquery may make it a phrase of its
+    # parts, which the text index cannot check alone (see newest_matches).
+    WORD_WITH_PARTS = re.compile(r"\w(?:[^\w\s]|_)+\w")
+
+    # The section the search is narrowed to, if any (set by the caller): its stories are the ranges read.
+    section = None
+
+    def newest_dates(self, queryset):
+        """The publication times of the stories in print (in :attr:`section`), newest first, from an index alone."""
+        from articles.models import Article
+
+        stories = Article.objects.using(queryset.db).published()
+        if self.section is not None:
+            stories = stories.filter(section=self.section)
+        return stories.order_by("-published_at", "-id").values_list("published_at", flat=True)
+
+    def recent_bound(self, queryset):
+        """The publication time of the newest ``ARTICLES_SEARCH_RECENT_STORIES``-th story in print, or None.
+
+        None when the ranged read (:meth:`newest_matches`) does not apply: not
+        PostgreSQL; a phrase's candidates or a topic's (an author's) rows
+        already read newest first; a query that may hold a phrase, which
+        PostgreSQL checks in each document the text index names before it
+        takes the date range into account; the setting is 0; or the archive
+        holds fewer stories (the walk then reads all of it at little cost).
+        """
+        recent = settings.SEARCH_RECENT_STORIES
+        if (
+            self.vendor != "postgresql"
+            or self.walk
+            or self.phrase_candidates
+            or not recent
+            or '"' in self.text
+            or self.WORD_WITH_PARTS.search(self.text)
+        ):
+            return None
+        return next(iter(self.newest_dates(queryset)[recent - 1 : recent]), None)
+
+    def newest_matches(self, queryset, size, bound):
+        """The newest ``size`` matches of ``queryset`` as ``(pk, search_rank)``, newest first.
+
+        With ``LIMIT size`` along the date index PostgreSQL tests one story's
+        document after another; its cost model does not count reading a
+        document, so it walks for any word common enough that the walk looks
+        short. For a word in 2% of stories that is 50,000 documents for a
+        window of 1,000 (250 ms at a million stories), where the text index
+        names the word's 26,000 stories and the date index those of a range,
+        and the two together the thousand-odd in both.
+
+        So the matches are read range by range. The first range is the
+        stories since ``bound`` (:meth:`recent_bound`), read newest first up
+        to ``size`` and ranked as read: a common word's window is found
+        there, as before. Otherwise the matches it held say how many stories
+        hold the rest, and half as many again are read as one range (ids and
+        times only, in no order, so PostgreSQL takes both indexes), up to
+        ``WIDENINGS`` times. What is still missing is read as before, newest
+        first below the last range: a rare word's few matches, which the
+        planner reads through the text index. The stories not ranked as read
+        are then ranked by id in one query.
+        """
+        ranked = queryset.annotate(search_rank=self.rank_expression())
+        first = ranked.filter(published_at__gte=bound).order_by(*self.newest_first())
+        found = list(first.values_list("pk", "search_rank")[:size])
+        if len(found) == size:
+            return found
+        # Whole microseconds: a range's rows are sorted here, and datetimes cost 3 µs a row to read.
+        unordered = (
+            queryset.order_by()
+            .annotate(listed=Cast(Extract("published_at", "epoch") * 1000000, BigIntegerField()))
+            .values_list("pk", "listed")
+        )
+        dates = self.newest_dates(queryset)
+        stories, upper, older = settings.SEARCH_RECENT_STORIES, bound, []
+        for _ in range(self.WIDENINGS):
+            if not found or len(found) + len(older) >= size:
+                break  # not one match among the newest stories (a rare word), or the window is full
+            stories = int(stories * min(size / (len(found) + len(older)) * 1.5, self.MAX_REACH))
+            lower = next(iter(dates[stories - 1 : stories]), None)
+            rows = unordered.filter(published_at__lt=upper)
+            if lower is not None:
+                rows = rows.filter(published_at__gte=lower)
+            # Ranges are read newest first, so each one's rows go after the last one's.
+            older += sorted(rows, key=lambda row: (row[1], row[0]), reverse=True)
+            upper = lower
+            if upper is None:
+                break  # the range reached the archive's first story
+        older = [pk for pk, _ in older[: size - len(found)]]
+        if len(found) + len(older) < size and upper is not None:
+            rest = queryset.filter(published_at__lt=upper).order_by(*self.newest_first())
+            older += rest.values_list("pk", flat=True)[: size - len(found) - len(older)]
+        if older:
+            ranks = dict(
+                queryset.model.objects.using(queryset.db)
+                .filter(pk__in=older)
+                .order_by()
+                .annotate(search_rank=self.rank_expression())
+                .values_list("pk", "search_rank")
+            )
+            found += [(pk, ranks[pk]) for pk in older]
+        return found
+
     def best_match(self, queryset):
         """``queryset`` (already filtered) ranked by relevance within its newest matches, newest first on ties.
 
@@ -210,8 +322,13 @@ class TextSearch:
         """
         from articles.models import Article
 
-        newest = queryset.order_by(*self.newest_first()).annotate(search_rank=self.rank_expression())
-        window = list(newest.values_list("pk", "search_rank")[: settings.SEARCH_RANK_WINDOW])
+        size = settings.SEARCH_RANK_WINDOW
+        bound = self.recent_bound(queryset)
+        if bound is None:
+            newest = queryset.order_by(*self.newest_first()).annotate(search_rank=self.rank_expression())
+            window = list(newest.values_list("pk", "search_rank")[:size])
+        else:
+            window = self.newest_matches(queryset, size, bound)
         # The list's length is known: its pages need not count it again.
         self.window_size = len(window)
         # The window was read newest first, so a stable sort by rank alone
