@@ -16,6 +16,7 @@ from django_filters import CharFilter, DateFilter, FilterSet, ModelChoiceFilter,
 from django_filters import fields as filter_fields
 from django_filters.filters import OrderingFilter
 
+from articles.conf import settings
 from articles.models import Article, Author, Section, tags_in_print
 from articles.search import choices, text_search
 
@@ -275,7 +276,11 @@ class StoryFilter(FilterSet):
         if order in (None, "relevance"):
             self.ranked = True
             return self.search.best_match(queryset)
-        return self.search.shortlist(queryset)
+        return self.search.shortlist(queryset, listed=self.listed_at_most())
+
+    def listed_at_most(self):
+        """The most stories the caller's pages show: a reader's stop at ``ARTICLES_MAX_PAGES`` (None: no limit)."""
+        return settings.MAX_PAGES * settings.PAGINATE_BY
 
     def filter_tags(self, queryset, name, value):
         # All the chosen tags, not any: choosing more topics narrows the search.

@@ -17,7 +17,7 @@ from articles.listings import LinkedStories, author_stories, tag_stories
 from articles.models import Article, Author, Section, TaggedArticle, tags_in_print
 from articles.pagination import CappedPaginator
 from articles.renderer import body_regions
-from articles.search.query import RankedStories
+from articles.search.query import ListedStories, RankedStories
 
 
 def related_stories(article, limit=None):
@@ -270,6 +270,9 @@ class SearchView(ListingMixin, FilterView):
         if search is not None and search.ranked is not None:
             # "Best match": ranked as the window was read; a page reads its stories by id.
             queryset = RankedStories(search.ranked, self.card_stories().using(queryset.db))
+        elif search is not None and search.listed is not None:
+            # "Newest first": every story the pages can show was read, by id.
+            queryset = ListedStories(search.listed, self.card_stories().using(queryset.db))
         paginator = self.get_paginator(queryset, page_size)
         if search is not None and search.window_size is not None:
             paginator.know_count(search.window_size)

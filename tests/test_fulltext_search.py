@@ -551,6 +551,53 @@ def test_best_match_ranks_the_newest_matches_however_the_ranges_fall(settings, r
     assert {pk for pk, _ in ranged} == {s.pk for s in matches[:6]}
 
 
+@pytest.mark.parametrize("recent", [1, 4])
+@pytest.mark.parametrize("place", list(WORD_PLACES))
+def test_newest_first_pages_are_the_same_however_the_ranges_fall(client, settings, recent, place):
+    """A reader's newest-first pages, read by range up to the last page shown (TextSearch.shortlist)."""
+    settings.ARTICLES_PAGINATE_BY = 3
+    settings.ARTICLES_MAX_PAGES = 3
+    stories = []
+    for n in range(25):
+        body = "<p>A zeppelin.</p>" if WORD_PLACES[place](n) else "<p>A quokka.</p>"
+        stories.append(story(body, hours=n + 1))
+    if place.endswith("ties"):
+        Article.objects.filter(pk__in=[s.pk for s in stories[:10]]).update(published_at=ago(1))
+
+    def pages(recent):
+        settings.ARTICLES_SEARCH_RECENT_STORIES = recent
+        listed, page = [], 1
+        while (
+            response := client.get("/search/", {"q": "zeppelin", "ordering": "newest", "page": page})
+        ).status_code == 200:
+            listed.append([article.pk for article in response.context["articles"]])
+            count = response.context["result_count"], response.context["result_count_capped"]
+            page += 1
+        return listed, count
+
+    walked, walked_count = pages(0)
+    ranged, ranged_count = pages(recent)
+    assert ranged == walked
+    assert ranged_count == walked_count
+    matches = [s.pk for s in Article.objects.order_by("-published_at", "-pk") if WORD_PLACES[place](stories.index(s))]
+    assert [pk for page in ranged for pk in page] == matches[:9]
+    assert ranged_count == (min(len(matches), 9), len(matches) > 9)
+
+
+def test_the_api_lists_every_match_newest_first_past_a_readers_last_page(client, settings):
+    # Its cursors page on through every match; only a reader's pages stop.
+    settings.ARTICLES_PAGINATE_BY = 2
+    settings.ARTICLES_MAX_PAGES = 1
+    settings.ARTICLES_SEARCH_RECENT_STORIES = 1
+    matches = [story("<p>A zeppelin.</p>", hours=n + 1) for n in range(5)]
+    seen, url = [], "/api/stories/?q=zeppelin&ordering=newest&page_size=2"
+    while url:
+        page = client.get(url).json()
+        seen += [item["slug"] for item in page["results"]]
+        url = page["next"]
+    assert len(seen) == len(matches)
+
+
 def test_postgresql_reads_a_range_of_matches_in_no_order(settings, django_assert_max_num_queries):
     # With an order and a limit PostgreSQL walks the date index and reads one
     # document after another: 250 ms at a million stories for a word in 2% of
@@ -643,6 +690,15 @@ def test_a_snippet_without_a_body_match_is_the_bodys_opening(client):
     snippet = str(found[0].search_snippet).strip()
     assert "<mark>" not in snippet
     assert snippet.startswith("Quiet Quiet") and len(snippet.split()) <= 40
+
+
+def test_a_snippet_marks_a_body_word_when_another_word_is_in_the_headline(client):
+    # The body is parsed whole when its words hold any of the query's, not only all of them.
+    filler = " ".join(["Quiet"] * 400)
+    found_story = story(f"<p>{filler} the quokka</p>", headline="Zeppelin over town")
+    _, found = search(client, q="zeppelin quokka")
+    assert found == [found_story]
+    assert "<mark>quokka</mark>" in found[0].search_snippet
 
 
 def test_no_snippets_without_search_words(client):

@@ -52,6 +52,10 @@ class StoryAPIFilter(StoryFilter):
     class Meta(StoryFilter.Meta):
         pass
 
+    def listed_at_most(self):
+        # Cursors page through every match: no page limit to read up to.
+        return None
+
 
 class StoryFilterBackend(DjangoFilterBackend):
     """``DjangoFilterBackend`` that leaves the filter set on the view: the pagination reads its chosen order."""

@@ -7,10 +7,11 @@ are ranked, so a common word costs the same in a ten-year archive as in a
 one-month one. Recency breaks ties.
 """
 
+import datetime
 import re
 
 from django.db import connections
-from django.db.models import BigIntegerField, Case, F, Q, When
+from django.db.models import BigIntegerField, Case, F, FloatField, Q, Value, When
 from django.db.models.functions import Cast, Extract
 from django.utils import timezone
 from django.utils.html import escape
@@ -173,8 +174,12 @@ class TextSearch:
         self.walk = "bylines__story_published_at"
         return queryset
 
-    # How many stories "Best match" ranked (best_match), if it did.
+    # How many stories the list holds when the search read all it can show:
+    # "Best match" ranked them (best_match) or "Newest first" listed them (shortlist).
     window_size = None
+
+    # "Newest first": the ids of every story a reader's pages can show, newest first (shortlist), if read.
+    listed = None
 
     # Whether the matches are a phrase's candidates, read newest first in filter().
     phrase_candidates = False
@@ -247,8 +252,8 @@ class TextSearch:
             return None
         return next(iter(self.newest_dates(queryset)[recent - 1 : recent]), None)
 
-    def newest_matches(self, queryset, size, bound):
-        """The newest ``size`` matches of ``queryset`` as ``(pk, search_rank)``, newest first.
+    def newest_matches(self, queryset, size, bound, rank=True):
+        """The newest ``size`` matches of ``queryset`` as ``(pk, search_rank)``, newest first (rank None: not ranked).
 
         With ``LIMIT size`` along the date index PostgreSQL tests one story's
         document after another; its cost model does not count reading a
@@ -266,19 +271,22 @@ class TextSearch:
         times only, in no order, so PostgreSQL takes both indexes), up to
         ``WIDENINGS`` times. What is still missing is read as before, newest
         first below the last range: a rare word's few matches, which the
-        planner reads through the text index. The stories not ranked as read
-        are then ranked by id in one query.
+        planner reads through the text index. With ``rank``, the stories not
+        ranked as read are then ranked by id in one query.
         """
-        ranked = queryset.annotate(search_rank=self.rank_expression())
-        first = ranked.filter(published_at__gte=bound).order_by(*self.newest_first())
-        found = list(first.values_list("pk", "search_rank")[:size])
+        first = queryset.filter(published_at__gte=bound).order_by(*self.newest_first())
+        if rank:
+            first = first.annotate(search_rank=self.rank_expression()).values_list("pk", "search_rank")
+        else:
+            first = first.annotate(search_rank=Value(None, FloatField())).values_list("pk", "search_rank")
+        found = list(first[:size])
         if len(found) == size:
             return found
-        # Whole microseconds: a range's rows are sorted here, and datetimes cost 3 µs a row to read.
+        # Whole microseconds since 1970 (UTC: a local clock repeats an hour each
+        # autumn): a range's rows are sorted here, and datetimes cost 3 µs a row to read.
+        since_1970 = Extract("published_at", "epoch", tzinfo=datetime.UTC) * 1000000
         unordered = (
-            queryset.order_by()
-            .annotate(listed=Cast(Extract("published_at", "epoch") * 1000000, BigIntegerField()))
-            .values_list("pk", "listed")
+            queryset.order_by().annotate(listed=Cast(since_1970, BigIntegerField())).values_list("pk", "listed")
         )
         dates = self.newest_dates(queryset)
         stories, upper, older = settings.SEARCH_RECENT_STORIES, bound, []
@@ -299,7 +307,9 @@ class TextSearch:
         if len(found) + len(older) < size and upper is not None:
             rest = queryset.filter(published_at__lt=upper).order_by(*self.newest_first())
             older += rest.values_list("pk", flat=True)[: size - len(found) - len(older)]
-        if older:
+        if older and not rank:
+            found += [(pk, None) for pk in older]
+        elif older:
             ranks = dict(
                 queryset.model.objects.using(queryset.db)
                 .filter(pk__in=older)
@@ -343,7 +353,7 @@ class TextSearch:
             .order_by("-search_rank", "-published_at", "-pk")
         )
 
-    def shortlist(self, queryset):
+    def shortlist(self, queryset, listed=None):
         """``queryset`` (already filtered) listed by the ids of its matches when they are few.
 
         "Newest first" with words: PostgreSQL walks the publication-time
@@ -355,19 +365,36 @@ class TextSearch:
         of them: if that is all of them, the page is sorted from those ids
         alone. Past that many the word is common enough that the walk finds
         a page within a few thousand rows.
+
+        ``listed``: the most stories the caller's pages show (a reader's
+        pages stop at ``ARTICLES_MAX_PAGES``). Newest first, the newest
+        ``listed + 1`` matches are then all a page needs: they are read range
+        by range (:meth:`newest_matches`) and kept in :attr:`listed`, and
+        no shortlist is read. For a common word the shortlist tested 10,000
+        documents to learn that it was common (110 ms at a million stories).
         """
         if self.vendor != "postgresql":
             return queryset  # SQLite reads FTS5 matches first on its own.
+        order = queryset.query.order_by
+        by_date = bool(order) and order[0].lstrip("-") == "published_at"
+        bound = self.recent_bound(queryset) if listed and order[0] == "-published_at" else None
+        if bound is not None:
+            self.listed = [pk for pk, _ in self.newest_matches(queryset, listed + 1, bound, rank=False)]
+            self.window_size = len(self.listed)
+            return queryset.filter(pk__in=self.listed)
         limit = settings.SEARCH_SHORTLIST
         pks = list(queryset.order_by().values_list("pk", flat=True)[: limit + 1])
         if len(pks) <= limit:
             return queryset.filter(pk__in=pks)
-        if queryset.query.order_by and queryset.query.order_by[0].lstrip("-") == "published_at":
+        if by_date:
             return self.in_walk_order(queryset)
         # By headline, a common word would sort every match (5 s for a third of
         # a million stories): like "Best match", only the newest window is sorted.
-        window = queryset.order_by(*self.newest_first()).values("pk")[: settings.SEARCH_RANK_WINDOW]
-        return queryset.filter(pk__in=window)
+        size = settings.SEARCH_RANK_WINDOW
+        bound = self.recent_bound(queryset)
+        if bound is not None:
+            return queryset.filter(pk__in=[pk for pk, _ in self.newest_matches(queryset, size, bound, rank=False)])
+        return queryset.filter(pk__in=queryset.order_by(*self.newest_first()).values("pk")[:size])
 
     def highlight(self, articles):
         """Give each story of one page a ``search_snippet``: its body around the matches, marked. One query."""
@@ -385,19 +412,18 @@ class TextSearch:
             article.search_snippet = render_snippet(marked.get(article.pk))
 
 
-class RankedStories:
-    """A "Best match" list for a paginator: the window's ids in rank order, each page's stories read by id.
+class ListedStories:
+    """A list read by id for a paginator: ``pks`` in their order, each page's stories read by id.
 
-    ``TextSearch.best_match`` ranked the window as it read it; a page is then
-    one query for its twenty stories (``stories``: the page's relations
-    prefetched), each given its ``search_rank``.
+    A page is one query for its twenty stories (``stories``: the page's
+    relations prefetched), without the search's condition: the ids were
+    read through it already ("Newest first": ``TextSearch.listed``).
     """
 
     ordered = True
 
-    def __init__(self, ranked, stories):
-        self.ranked = ranked
-        self.pks = list(ranked)
+    def __init__(self, pks, stories):
+        self.pks = list(pks)
         self.stories = stories
 
     def count(self):
@@ -408,10 +434,25 @@ class RankedStories:
 
     def __getitem__(self, index):
         if not isinstance(index, slice):
-            raise TypeError("RankedStories takes slices only: a page of stories.")
+            raise TypeError(f"{type(self).__name__} takes slices only: a page of stories.")
         pks = self.pks[index]
         found = {story.pk: story for story in self.stories.filter(pk__in=pks)}
-        page = [found[pk] for pk in pks if pk in found]
+        return [found[pk] for pk in pks if pk in found]
+
+
+class RankedStories(ListedStories):
+    """A "Best match" list for a paginator: the window's ids in rank order, each page's stories read by id.
+
+    ``TextSearch.best_match`` ranked the window as it read it; each story of
+    a page is given its ``search_rank``.
+    """
+
+    def __init__(self, ranked, stories):
+        super().__init__(ranked, stories)
+        self.ranked = ranked
+
+    def __getitem__(self, index):
+        page = super().__getitem__(index)
         for story in page:
             story.search_rank = self.ranked[story.pk]
         return page
