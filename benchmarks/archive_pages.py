@@ -140,6 +140,8 @@ def targets(app):
         ("search: common word, newest first", search(q=common, ordering="newest"), False),
         # A word in a few percent of stories, as a reporter's or a place's name is.
         ("search: the most prolific author's name", search(q=author.name), False),
+        ("search: the most prolific author's name, newest first", search(q=author.name, ordering="newest"), False),
+        ("search: the most prolific author's name, section", search(q=author.name, section=section.slug), False),
         (f"search: phrase {phrase}", search(q=phrase), False),
         ("search: common word, section + tag", search(q=common, section=section.slug, tag=tag.slug), False),
         ("search: common word, author", search(q=common, author=author.slug), False),

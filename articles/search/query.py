@@ -377,7 +377,7 @@ class TextSearch:
             return queryset  # SQLite reads FTS5 matches first on its own.
         order = queryset.query.order_by
         by_date = bool(order) and order[0].lstrip("-") == "published_at"
-        bound = self.recent_bound(queryset) if listed and order[0] == "-published_at" else None
+        bound = self.recent_bound(queryset) if listed and by_date and order[0] == "-published_at" else None
         if bound is not None:
             self.listed = [pk for pk, _ in self.newest_matches(queryset, listed + 1, bound, rank=False)]
             self.window_size = len(self.listed)
