@@ -113,9 +113,10 @@ def match_condition(text, once=False):
     """``search_document`` matches ``text``.
 
     ``once``: the query is a subselect, worked out once per statement (an
-    InitPlan) instead of once per story checked. Only for a check in the
-    SELECT list: as a filter, the planner could not estimate a subselect's
-    matches nor see its cost, and would pick its plans blind.
+    InitPlan) instead of once per story checked. For a check in the SELECT
+    list; as a filter, the planner cannot estimate a subselect's matches
+    (it takes one story in 200) nor see its cost, so it is one only where
+    that estimate is wanted (``TextSearch.newest_matches``).
     """
     # Unqualified column: only articles_article has it, and it stays right when
     # Django aliases the table inside a subquery (the rank window).
