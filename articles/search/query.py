@@ -335,7 +335,8 @@ class TextSearch:
                 .annotate(search_rank=self.rank_expression())
                 .values_list("pk", "search_rank")
             )
-            found += [(pk, ranks[pk]) for pk in older]
+            # A story deleted since its range was read is left out, not an error.
+            found += [(pk, ranks[pk]) for pk in older if pk in ranks]
         return found
 
     def best_match(self, queryset):
