@@ -177,7 +177,7 @@ SELECT x.id, CASE WHEN strpos(h.lead, E'\\x02') > 0 OR length(h.body) <= {LEAD_C
                             ELSE regexp_replace(left(b.body, {LEAD_CHARS}), '\\S*$', '') END,
                        b.query, %(options)s) AS lead
       FROM (SELECT translate({body_sql()}, E'\\x02\\x03', '') AS body,
-                   websearch_to_tsquery(%(config)s::regconfig, %(text)s) AS query,
+                   websearch_to_tsquery(%(config)s::regconfig, %(any_word)s) AS query,
                    -- Every word of the text, excluded ones too: more words only mean a parse more.
                    tsvector_to_array(to_tsvector(%(config)s::regconfig, %(text)s)) AS words
             -- OFFSET 0: computed once, not inlined into each use of body below
@@ -187,12 +187,30 @@ SELECT x.id, CASE WHEN strpos(h.lead, E'\\x02') > 0 OR length(h.body) <= {LEAD_C
 """
 
 
+def any_word(text):
+    """``text`` as "any of its words": what a snippet marks.
+
+    ts_headline picks its fragments where the whole query holds; a body
+    holding only some of the words ("quokka" of "zeppelin quokka", the other
+    in the headline) got its opening, unmarked. Excluded words are left out
+    (no story found has them); a text of nothing else stays as it is.
+    """
+    words = [word.strip('"') for word in text.split() if not word.startswith("-") and word.lower() != "or"]
+    return " or ".join(word for word in words if word) or text
+
+
 def highlights(pks, text, using):
     """``{pk: text with \\x02…\\x03 around matches}`` for the stories ``pks`` (one page of results)."""
     with connections[using].cursor() as cursor:
         cursor.execute(
             HIGHLIGHT_SQL,
-            {"config": search_config(), "text": text, "options": HEADLINE_OPTIONS, "pks": list(pks)},
+            {
+                "config": search_config(),
+                "text": text,
+                "any_word": any_word(text),
+                "options": HEADLINE_OPTIONS,
+                "pks": list(pks),
+            },
         )
         # The text still has the stored entities (&lt;): decode them, render_snippet escapes again.
         return {pk: html.unescape(text or "") for pk, text in cursor.fetchall()}
