@@ -103,7 +103,6 @@ class TextSearch:
                     )
                     .values("phrase_found")
                 )
-                self.phrase_candidates = True
                 return queryset.filter(pk__in=candidates[: settings.SEARCH_PHRASE_CANDIDATES])
         return queryset.filter(condition)
 
@@ -182,9 +181,6 @@ class TextSearch:
     # "Newest first": the ids of every story a reader's pages can show, newest first (shortlist), if read.
     listed = None
 
-    # Whether the matches are a phrase's candidates, read newest first in filter().
-    phrase_candidates = False
-
     # The column lists are read in date order from (a topic's or an author's rows), if not the stories' own.
     walk = None
 
@@ -239,8 +235,9 @@ class TextSearch:
         """The publication time of the newest ``ARTICLES_SEARCH_RECENT_STORIES``-th story in print, or None.
 
         None when the ranged read (:meth:`newest_matches`) does not apply: not
-        PostgreSQL; a phrase's candidates or a topic's (an author's) rows
-        already read newest first; a query that may hold a phrase, which
+        PostgreSQL; a topic's (an author's) rows already read newest first; a
+        quoted phrase (its candidates are read newest first in :meth:`filter`)
+        or a query that may hold a phrase of its own, which
         PostgreSQL checks in each document the text index names before it
         takes the date range into account; the setting is 0; or the archive
         holds fewer stories (the walk then reads all of it at little cost).
@@ -249,7 +246,6 @@ class TextSearch:
         if (
             self.vendor != "postgresql"
             or self.walk
-            or self.phrase_candidates
             or not recent
             or '"' in self.text
             or self.WORD_WITH_PARTS.search(self.text)
