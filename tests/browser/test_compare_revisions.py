@@ -4,6 +4,7 @@ import re
 
 import pytest
 from django.core.management import call_command
+from playwright.sync_api import expect
 
 from articles.models import Article, RichText
 from tests.browser.editing import PASSWORD, sign_in
@@ -36,8 +37,10 @@ def test_editor_compares_two_revisions_and_restores_the_older(live_server, watch
     page.wait_for_selector(".messagelist .success")
 
     page.click("text=History")
+    # count() does not wait: the click may return before the history page has loaded (failed once in CI).
+    page.wait_for_url(f"**/admin/articles/article/{article.pk}/history/")
     rows = page.locator("#change-history tbody tr")
-    assert rows.count() == 2
+    expect(rows).to_have_count(2)
     # Full dates, not just "12:32 p.m.".
     assert re.fullmatch(r"\d{1,2} \w+ \d{4}, \d\d:\d\d \w+", rows.first.locator("th").inner_text())
     page.click("text=Compare the selected revisions")
