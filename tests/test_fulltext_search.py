@@ -592,6 +592,66 @@ def test_newest_first_pages_are_the_same_however_the_ranges_fall(client, setting
     assert ranged_count == (min(len(matches), 9), len(matches) > 9)
 
 
+@pytest.mark.parametrize("recent", [1, 4])
+@pytest.mark.parametrize("place", list(WORD_PLACES))
+def test_headline_order_sorts_the_same_newest_matches_however_the_ranges_fall(client, settings, recent, place):
+    """More matches than the shortlist: "Headline, A to Z" sorts the newest window (on PostgreSQL, read by range)."""
+    settings.ARTICLES_PAGINATE_BY = 4
+    settings.ARTICLES_SEARCH_SHORTLIST = 2
+    settings.ARTICLES_SEARCH_RANK_WINDOW = 6
+    stories = []
+    for n in range(30):
+        body = "<p>A zeppelin.</p>" if WORD_PLACES[place](n) else "<p>A quokka.</p>"
+        # Headlines in an order of their own, not the stories' dates.
+        stories.append(story(body, hours=n + 1, headline=f"Gala number {(n * 7) % 30:02d}"))
+    if place.endswith("ties"):
+        Article.objects.filter(pk__in=[s.pk for s in stories[:10]]).update(published_at=ago(1))
+
+    def pages(recent):
+        settings.ARTICLES_SEARCH_RECENT_STORIES = recent
+        listed, page = [], 1
+        while (
+            response := client.get("/search/", {"q": "zeppelin", "ordering": "headline", "page": page})
+        ).status_code == 200:
+            listed.append([article.pk for article in response.context["articles"]])
+            page += 1
+        return listed
+
+    walked = pages(0)
+    assert pages(recent) == walked
+    matches = [s for s in Article.objects.order_by("-published_at", "-pk") if WORD_PLACES[place](stories.index(s))]
+    if connection.vendor == "postgresql":
+        matches = matches[:6]  # SQLite sorts every match: its FTS5 index names them all at once
+    by_headline = sorted(matches, key=lambda s: (s.headline, -s.published_at.timestamp(), -s.pk))
+    assert [pk for page in walked for pk in page] == [s.pk for s in by_headline]
+
+
+def test_a_story_deleted_while_its_range_is_ranked_is_left_out(monkeypatch, settings):
+    # Between a range's read and the query that ranks it, another request may delete a story.
+    if connection.vendor != "postgresql":
+        pytest.skip("PostgreSQL's ranged read")
+    from articles.search.query import TextSearch
+
+    settings.ARTICLES_SEARCH_RANK_WINDOW = 3
+    settings.ARTICLES_SEARCH_RECENT_STORIES = 1
+    stories = [story("<p>A zeppelin.</p>", hours=n + 1) for n in range(10)]
+    deleted = stories[1]  # not the newest: read in the first range, ranked afterwards
+    rank_expression, calls = TextSearch.rank_expression, []
+
+    def deleting_before_the_ranks(self):
+        calls.append(self)
+        if len(calls) == 2:  # the first ranked the newest stories as they were read
+            Article.objects.filter(pk=deleted.pk).delete()
+        return rank_expression(self)
+
+    monkeypatch.setattr(TextSearch, "rank_expression", deleting_before_the_ranks)
+    text = search_module.text_search("zeppelin")
+    ranked = text.best_match(text.filter(Article.objects.published()))
+    assert len(calls) == 3
+    assert list(text.ranked) == [stories[0].pk, stories[2].pk]
+    assert [article.pk for article in ranked] == [stories[0].pk, stories[2].pk]
+
+
 def test_the_api_lists_every_match_newest_first_past_a_readers_last_page(client, settings):
     # Its cursors page on through every match; only a reader's pages stop.
     settings.ARTICLES_PAGINATE_BY = 2
