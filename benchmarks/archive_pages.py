@@ -110,6 +110,10 @@ def targets(app):
     tag = Tag.objects.get(pk=top_tag)
     top_author = Byline.objects.values("author").annotate(n=Count("pk")).order_by("-n", "author")[0]["author"]
     author = Author.objects.get(pk=top_author)
+    # A double-barrelled surname, as readers type a reporter's name: the query holds a phrase of its parts.
+    double_barrelled = (
+        Author.objects.filter(name__regex=r"\w-\w").annotate(n=Count("bylines")).order_by("-n", "pk").first()
+    )
     sample = list(published.order_by("pk").values_list("headline", flat=True)[:200])
     common = _common_word(sample)
     phrase = _phrase(sample[len(sample) // 2] if sample else "no-fly zones")
@@ -143,6 +147,11 @@ def targets(app):
         ("search: the most prolific author's name, newest first", search(q=author.name, ordering="newest"), False),
         ("search: the most prolific author's name, section", search(q=author.name, section=section.slug), False),
         (f"search: phrase {phrase}", search(q=phrase), False),
+        *(
+            [("search: a hyphenated surname", search(q=double_barrelled.name.split()[-1]), False)]
+            if double_barrelled
+            else []
+        ),
         ("search: common word, section + tag", search(q=common, section=section.slug, tag=tag.slug), False),
         ("search: common word, author", search(q=common, author=author.slug), False),
         ("search: phrase, tag", search(q=tag_phrase, tag=tag.slug), False),
