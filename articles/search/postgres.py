@@ -10,7 +10,7 @@ configuration indexes, so ``x&lt;y`` is the words ``x`` and ``y``.
 import html
 
 from django.db import connections
-from django.db.models import BooleanField, FloatField
+from django.db.models import BooleanField, FloatField, Lookup
 from django.db.models.expressions import RawSQL
 
 from articles.search import search_config
@@ -214,3 +214,22 @@ def highlights(pks, text, using):
         )
         # The text still has the stored entities (&lt;): decode them, render_snippet escapes again.
         return {pk: html.unescape(text or "") for pk, text in cursor.fetchall()}
+
+
+class AnyOf(Lookup):
+    """``lhs = ANY(ids)``: a list of ids sent as one array, for a filter by a search's window of ids.
+
+    As ``IN (%s, %s, …)``, Django prepared each of a thousand ids in turn and
+    psycopg split the statement at each placeholder: 15 ms of CPU in a
+    search for a reporter's name at a million stories. Used as an
+    expression (``filter(AnyOf(F("pk"), ids))``), never registered on a field.
+    """
+
+    lookup_name = "any_of"
+
+    def get_prep_lookup(self):
+        return [int(pk) for pk in self.rhs]
+
+    def as_sql(self, compiler, connection):
+        lhs, params = self.process_lhs(compiler, connection)
+        return f"{lhs} = ANY(%s::bigint[])", (*params, self.rhs)

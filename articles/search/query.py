@@ -195,6 +195,14 @@ class TextSearch:
         sign = "-" if order[0].startswith("-") else ""
         return queryset.order_by(f"{sign}{self.walk}", *order[1:])
 
+    def with_ids(self, queryset, pks):
+        """``queryset`` narrowed to the stories ``pks``: on PostgreSQL one array parameter, not one per id."""
+        if self.vendor == "postgresql":
+            from articles.search import postgres
+
+            return queryset.filter(postgres.AnyOf(F("pk"), pks))
+        return queryset.filter(pk__in=pks)
+
     def rank_expression(self):
         if self.vendor == "postgresql":
             from articles.search import postgres
@@ -334,8 +342,7 @@ class TextSearch:
             found += [(pk, None) for pk in older]
         elif older:
             ranks = dict(
-                queryset.model.objects.using(queryset.db)
-                .filter(pk__in=older)
+                self.with_ids(queryset.model.objects.using(queryset.db), older)
                 .order_by()
                 .annotate(search_rank=self.rank_expression())
                 .values_list("pk", "search_rank")
@@ -370,9 +377,7 @@ class TextSearch:
         window.sort(key=lambda row: -row[1])
         self.ranked = dict(window)
         return (
-            Article.objects.using(queryset.db)
-            .with_page_relations()
-            .filter(pk__in=list(self.ranked))
+            self.with_ids(Article.objects.using(queryset.db).with_page_relations(), list(self.ranked))
             .annotate(search_rank=self.rank_expression())
             .order_by("-search_rank", "-published_at", "-pk")
         )
@@ -405,11 +410,11 @@ class TextSearch:
         if bound is not None:
             self.listed = [pk for pk, _ in self.newest_matches(queryset, listed + 1, bound, rank=False)]
             self.window_size = len(self.listed)
-            return queryset.filter(pk__in=self.listed)
+            return self.with_ids(queryset, self.listed)
         limit = settings.SEARCH_SHORTLIST
         pks = list(queryset.order_by().values_list("pk", flat=True)[: limit + 1])
         if len(pks) <= limit:
-            return queryset.filter(pk__in=pks)
+            return self.with_ids(queryset, pks)
         if by_date:
             return self.in_walk_order(queryset)
         # By headline, a common word would sort every match (5 s for a third of
@@ -417,7 +422,7 @@ class TextSearch:
         size = settings.SEARCH_RANK_WINDOW
         bound = self.recent_bound(queryset)
         if bound is not None:
-            return queryset.filter(pk__in=[pk for pk, _ in self.newest_matches(queryset, size, bound, rank=False)])
+            return self.with_ids(queryset, [pk for pk, _ in self.newest_matches(queryset, size, bound, rank=False)])
         return queryset.filter(pk__in=queryset.order_by(*self.newest_first()).values("pk")[:size])
 
     def highlight(self, articles):
