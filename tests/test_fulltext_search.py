@@ -514,6 +514,35 @@ WORD_PLACES = {
 RANGES = {"1": (1, 0.1), "4": (4, 0.1), "12": (12, 0.1), "4, unestimated": (4, 1.1)}
 
 
+def placed_stories(place, count, **each):
+    """``count`` stories an hour apart (0: the newest), "zeppelin" in those ``WORD_PLACES[place]`` picks.
+
+    ``each``: keyword arguments for :func:`story`, each a function of the story's number.
+    """
+    stories = [
+        story(
+            "<p>A zeppelin.</p>" if WORD_PLACES[place](n) else "<p>A quokka.</p>",
+            hours=n + 1,
+            **{name: value(n) for name, value in each.items()},
+        )
+        for n in range(count)
+    ]
+    if place.endswith("ties"):
+        Article.objects.filter(pk__in=[s.pk for s in stories[:10]]).update(published_at=ago(1))
+    return stories
+
+
+def search_pages(client, settings, recent, **params):
+    """Each page of a reader's search, until the first past the last; and the last page's count, capped or not."""
+    settings.ARTICLES_SEARCH_RECENT_STORIES = recent
+    listed, page, count = [], 1, None
+    while (response := client.get("/search/", {**params, "page": page})).status_code == 200:
+        listed.append([article.pk for article in response.context["articles"]])
+        count = response.context["result_count"], response.context["result_count_capped"]
+        page += 1
+    return listed, count
+
+
 @pytest.mark.parametrize("ranges", list(RANGES))
 @pytest.mark.parametrize("place", list(WORD_PLACES))
 @pytest.mark.parametrize("section", [None, "world"])
@@ -527,13 +556,12 @@ def test_best_match_ranks_the_newest_matches_however_the_ranges_fall(monkeypatch
 
     settings.ARTICLES_SEARCH_RANK_WINDOW = 6
     world, sport = factories.SectionFactory(slug="world"), factories.SectionFactory(slug="sport")
-    stories = []
-    for n in range(40):
-        headline = "Zeppelin" if n % 4 == 1 else "Quiet xylophone gala"  # some rank higher
-        body = "<p>A zeppelin.</p>" if WORD_PLACES[place](n) else "<p>A quokka.</p>"
-        stories.append(story(body, hours=n + 1, headline=headline, section=world if n % 2 else sport))
-    if place.endswith("ties"):
-        Article.objects.filter(pk__in=[s.pk for s in stories[:10]]).update(published_at=ago(1))
+    stories = placed_stories(
+        place,
+        40,
+        headline=lambda n: "Zeppelin" if n % 4 == 1 else "Quiet xylophone gala",  # some rank higher
+        section=lambda n: world if n % 2 else sport,
+    )
     # Never listed: a draft and a story scheduled for later, both with the word.
     factories.ArticleFactory(draft=True, headline="Zeppelin")
     factories.ArticleFactory(scheduled=True, headline="Zeppelin")
@@ -565,26 +593,9 @@ def test_newest_first_pages_are_the_same_however_the_ranges_fall(client, setting
     """A reader's newest-first pages, read by range up to the last page shown (TextSearch.shortlist)."""
     settings.ARTICLES_PAGINATE_BY = 3
     settings.ARTICLES_MAX_PAGES = 3
-    stories = []
-    for n in range(25):
-        body = "<p>A zeppelin.</p>" if WORD_PLACES[place](n) else "<p>A quokka.</p>"
-        stories.append(story(body, hours=n + 1))
-    if place.endswith("ties"):
-        Article.objects.filter(pk__in=[s.pk for s in stories[:10]]).update(published_at=ago(1))
-
-    def pages(recent):
-        settings.ARTICLES_SEARCH_RECENT_STORIES = recent
-        listed, page = [], 1
-        while (
-            response := client.get("/search/", {"q": "zeppelin", "ordering": "newest", "page": page})
-        ).status_code == 200:
-            listed.append([article.pk for article in response.context["articles"]])
-            count = response.context["result_count"], response.context["result_count_capped"]
-            page += 1
-        return listed, count
-
-    walked, walked_count = pages(0)
-    ranged, ranged_count = pages(recent)
+    stories = placed_stories(place, 25)
+    walked, walked_count = search_pages(client, settings, 0, q="zeppelin", ordering="newest")
+    ranged, ranged_count = search_pages(client, settings, recent, q="zeppelin", ordering="newest")
     assert ranged == walked
     assert ranged_count == walked_count
     matches = [s.pk for s in Article.objects.order_by("-published_at", "-pk") if WORD_PLACES[place](stories.index(s))]
@@ -599,26 +610,11 @@ def test_headline_order_sorts_the_same_newest_matches_however_the_ranges_fall(cl
     settings.ARTICLES_PAGINATE_BY = 4
     settings.ARTICLES_SEARCH_SHORTLIST = 2
     settings.ARTICLES_SEARCH_RANK_WINDOW = 6
-    stories = []
-    for n in range(30):
-        body = "<p>A zeppelin.</p>" if WORD_PLACES[place](n) else "<p>A quokka.</p>"
-        # Headlines in an order of their own, not the stories' dates.
-        stories.append(story(body, hours=n + 1, headline=f"Gala number {(n * 7) % 30:02d}"))
-    if place.endswith("ties"):
-        Article.objects.filter(pk__in=[s.pk for s in stories[:10]]).update(published_at=ago(1))
-
-    def pages(recent):
-        settings.ARTICLES_SEARCH_RECENT_STORIES = recent
-        listed, page = [], 1
-        while (
-            response := client.get("/search/", {"q": "zeppelin", "ordering": "headline", "page": page})
-        ).status_code == 200:
-            listed.append([article.pk for article in response.context["articles"]])
-            page += 1
-        return listed
-
-    walked = pages(0)
-    assert pages(recent) == walked
+    # Headlines in an order of their own, not the stories' dates.
+    stories = placed_stories(place, 30, headline=lambda n: f"Gala number {(n * 7) % 30:02d}")
+    walked, _ = search_pages(client, settings, 0, q="zeppelin", ordering="headline")
+    ranged, _ = search_pages(client, settings, recent, q="zeppelin", ordering="headline")
+    assert ranged == walked
     matches = [s for s in Article.objects.order_by("-published_at", "-pk") if WORD_PLACES[place](stories.index(s))]
     if connection.vendor == "postgresql":
         matches = matches[:6]  # SQLite sorts every match: its FTS5 index names them all at once

@@ -220,7 +220,7 @@ class AnyOf(Lookup):
     """``lhs = ANY(ids)``: a list of ids sent as one array, for a filter by a search's window of ids.
 
     As ``IN (%s, %s, …)``, Django prepared each of a thousand ids in turn and
-    psycopg split the statement at each placeholder: 3–4 ms of CPU in a
+    psycopg split the statement at each placeholder: 3 to 4 ms of CPU in a
     search for a reporter's name at a million stories. Used as an
     expression (``filter(AnyOf(F("pk"), ids))``), never registered on a field.
     """
