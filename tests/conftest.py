@@ -201,3 +201,11 @@ def page_cache_log(caplog):
         return response, messages[-1] if messages else None
 
     return outcome
+
+
+@pytest.fixture
+def rendered_at_save(monkeypatch):
+    """Stories written by factories are rendered and stored at once, as after an editor's save."""
+    from tests import factories
+
+    monkeypatch.setattr(factories, "RENDER_AT_SAVE", True)

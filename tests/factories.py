@@ -8,9 +8,33 @@ from django.utils import timezone
 from taggit.models import Tag
 
 from articles import models
+from articles.delivery import story_render
+
+# Whether a story a factory writes is rendered and stored at once, as after an
+# editor's save (articles.delivery.story_render.refresh). Arranging a test's
+# stories is not an editor's save: rendering each one again after each of its
+# blocks took most of the suite's time (a third of a second for a story of ten
+# blocks). Unrendered, a story is rendered by its first reader, as an imported
+# one is (story_render.for_request). Tests of the stored render save through
+# the admin or the ORM, or set this (the `rendered_at_save` fixture).
+RENDER_AT_SAVE = False
 
 
-class UserFactory(factory.django.DjangoModelFactory):
+class ModelFactory(factory.django.DjangoModelFactory):
+    """A factory whose writes render no story (see ``RENDER_AT_SAVE``)."""
+
+    class Meta:
+        abstract = True
+
+    @classmethod
+    def _create(cls, model_class, *args, **kwargs):
+        if RENDER_AT_SAVE:
+            return super()._create(model_class, *args, **kwargs)
+        with story_render.render_at_save(0):
+            return super()._create(model_class, *args, **kwargs)
+
+
+class UserFactory(ModelFactory):
     class Meta:
         model = get_user_model()
         django_get_or_create = ["username"]
@@ -20,7 +44,7 @@ class UserFactory(factory.django.DjangoModelFactory):
     password = factory.django.Password("correct horse battery staple")
 
 
-class SectionFactory(factory.django.DjangoModelFactory):
+class SectionFactory(ModelFactory):
     class Meta:
         model = models.Section
         django_get_or_create = ["slug"]
@@ -29,7 +53,7 @@ class SectionFactory(factory.django.DjangoModelFactory):
     slug = factory.Sequence(lambda n: f"section-{n}")
 
 
-class AuthorFactory(factory.django.DjangoModelFactory):
+class AuthorFactory(ModelFactory):
     class Meta:
         model = models.Author
 
@@ -42,7 +66,7 @@ class AuthorFactory(factory.django.DjangoModelFactory):
 MAKE_RENDITIONS = False
 
 
-class ImageFactory(factory.django.DjangoModelFactory):
+class ImageFactory(ModelFactory):
     """A library picture: a real JPEG.
 
     Its renditions' names are known without the files (pages are drawn the
@@ -67,7 +91,7 @@ class ImageFactory(factory.django.DjangoModelFactory):
         return image
 
 
-class ArticleFactory(factory.django.DjangoModelFactory):
+class ArticleFactory(ModelFactory):
     """A published story, published an hour ago unless told otherwise."""
 
     class Meta:
@@ -87,7 +111,7 @@ class ArticleFactory(factory.django.DjangoModelFactory):
         )
 
 
-class BylineFactory(factory.django.DjangoModelFactory):
+class BylineFactory(ModelFactory):
     class Meta:
         model = models.Byline
 
@@ -97,7 +121,7 @@ class BylineFactory(factory.django.DjangoModelFactory):
     position = factory.Sequence(lambda n: n)
 
 
-class TagFactory(factory.django.DjangoModelFactory):
+class TagFactory(ModelFactory):
     class Meta:
         model = Tag
         django_get_or_create = ["name"]
@@ -106,7 +130,7 @@ class TagFactory(factory.django.DjangoModelFactory):
     slug = factory.Sequence(lambda n: f"topic-{n}")
 
 
-class TaggedArticleFactory(factory.django.DjangoModelFactory):
+class TaggedArticleFactory(ModelFactory):
     class Meta:
         model = models.TaggedArticle
 
@@ -114,7 +138,7 @@ class TaggedArticleFactory(factory.django.DjangoModelFactory):
     tag = factory.SubFactory(TagFactory)
 
 
-class RichTextFactory(factory.django.DjangoModelFactory):
+class RichTextFactory(ModelFactory):
     class Meta:
         model = models.RichText
 
@@ -124,7 +148,7 @@ class RichTextFactory(factory.django.DjangoModelFactory):
     text = factory.Sequence(lambda n: f"<p>Paragraph number {n} of the story.</p>")
 
 
-class PullQuoteFactory(factory.django.DjangoModelFactory):
+class PullQuoteFactory(ModelFactory):
     class Meta:
         model = models.PullQuote
 
@@ -135,7 +159,7 @@ class PullQuoteFactory(factory.django.DjangoModelFactory):
     attribution = factory.Faker("name")
 
 
-class EmbedFactory(factory.django.DjangoModelFactory):
+class EmbedFactory(ModelFactory):
     class Meta:
         model = models.Embed
 
@@ -146,7 +170,7 @@ class EmbedFactory(factory.django.DjangoModelFactory):
     title = "A video"
 
 
-class TimelineFactory(factory.django.DjangoModelFactory):
+class TimelineFactory(ModelFactory):
     class Meta:
         model = models.Timeline
 
@@ -154,7 +178,7 @@ class TimelineFactory(factory.django.DjangoModelFactory):
     slug = factory.Sequence(lambda n: f"timeline-{n}")
 
 
-class TimelineEventFactory(factory.django.DjangoModelFactory):
+class TimelineEventFactory(ModelFactory):
     class Meta:
         model = models.TimelineEvent
 
@@ -163,7 +187,7 @@ class TimelineEventFactory(factory.django.DjangoModelFactory):
     title = factory.Faker("sentence", nb_words=6)
 
 
-class TimelineBlockFactory(factory.django.DjangoModelFactory):
+class TimelineBlockFactory(ModelFactory):
     class Meta:
         model = models.TimelineBlock
 
@@ -173,7 +197,7 @@ class TimelineBlockFactory(factory.django.DjangoModelFactory):
     widget = factory.SubFactory(TimelineFactory)
 
 
-class ProfileFactory(factory.django.DjangoModelFactory):
+class ProfileFactory(ModelFactory):
     class Meta:
         model = models.Profile
 
@@ -184,7 +208,7 @@ class ProfileFactory(factory.django.DjangoModelFactory):
     summary = factory.Faker("sentence")
 
 
-class ProfileFactFactory(factory.django.DjangoModelFactory):
+class ProfileFactFactory(ModelFactory):
     class Meta:
         model = models.ProfileFact
 
@@ -193,7 +217,7 @@ class ProfileFactFactory(factory.django.DjangoModelFactory):
     value = factory.Faker("sentence")
 
 
-class ProfileBlockFactory(factory.django.DjangoModelFactory):
+class ProfileBlockFactory(ModelFactory):
     class Meta:
         model = models.ProfileBlock
 
@@ -203,7 +227,7 @@ class ProfileBlockFactory(factory.django.DjangoModelFactory):
     widget = factory.SubFactory(ProfileFactory)
 
 
-class ImageBlockFactory(factory.django.DjangoModelFactory):
+class ImageBlockFactory(ModelFactory):
     class Meta:
         model = models.ImageBlock
 
@@ -213,7 +237,7 @@ class ImageBlockFactory(factory.django.DjangoModelFactory):
     image = factory.SubFactory(ImageFactory)
 
 
-class GalleryFactory(factory.django.DjangoModelFactory):
+class GalleryFactory(ModelFactory):
     class Meta:
         model = models.Gallery
 
@@ -221,7 +245,7 @@ class GalleryFactory(factory.django.DjangoModelFactory):
     slug = factory.Sequence(lambda n: f"gallery-{n}")
 
 
-class GalleryItemFactory(factory.django.DjangoModelFactory):
+class GalleryItemFactory(ModelFactory):
     class Meta:
         model = models.GalleryItem
 
@@ -230,7 +254,7 @@ class GalleryItemFactory(factory.django.DjangoModelFactory):
     position = factory.Sequence(lambda n: n)
 
 
-class GalleryBlockFactory(factory.django.DjangoModelFactory):
+class GalleryBlockFactory(ModelFactory):
     class Meta:
         model = models.GalleryBlock
 
@@ -240,7 +264,7 @@ class GalleryBlockFactory(factory.django.DjangoModelFactory):
     widget = factory.SubFactory(GalleryFactory)
 
 
-class CorrectionFactory(factory.django.DjangoModelFactory):
+class CorrectionFactory(ModelFactory):
     class Meta:
         model = models.Correction
 
@@ -248,7 +272,7 @@ class CorrectionFactory(factory.django.DjangoModelFactory):
     text = factory.Faker("sentence")
 
 
-class SlugRedirectFactory(factory.django.DjangoModelFactory):
+class SlugRedirectFactory(ModelFactory):
     class Meta:
         model = models.SlugRedirect
 
@@ -256,7 +280,7 @@ class SlugRedirectFactory(factory.django.DjangoModelFactory):
     old_slug = factory.Sequence(lambda n: f"old-address-{n}")
 
 
-class DeliveryKeyFactory(factory.django.DjangoModelFactory):
+class DeliveryKeyFactory(ModelFactory):
     class Meta:
         model = models.DeliveryKey
         django_get_or_create = ("key",)
@@ -264,7 +288,7 @@ class DeliveryKeyFactory(factory.django.DjangoModelFactory):
     key = factory.Sequence(lambda n: f"article-{n + 100000}")
 
 
-class StoryRenderFactory(factory.django.DjangoModelFactory):
+class StoryRenderFactory(ModelFactory):
     """A stored render; saving a published story already makes one, so this gets or updates it."""
 
     class Meta:
@@ -277,7 +301,7 @@ class StoryRenderFactory(factory.django.DjangoModelFactory):
     stale = False
 
 
-class RenderDependencyFactory(factory.django.DjangoModelFactory):
+class RenderDependencyFactory(ModelFactory):
     class Meta:
         model = models.RenderDependency
         django_get_or_create = ("render", "key")
@@ -286,7 +310,7 @@ class RenderDependencyFactory(factory.django.DjangoModelFactory):
     key = factory.Sequence(lambda n: f"tag-{n}")
 
 
-class AutosaveDraftFactory(factory.django.DjangoModelFactory):
+class AutosaveDraftFactory(ModelFactory):
     """An editor's autosaved draft of a story: its headline changed, nothing else."""
 
     class Meta:
@@ -299,7 +323,7 @@ class AutosaveDraftFactory(factory.django.DjangoModelFactory):
     saved_at = factory.LazyFunction(timezone.now)
 
 
-class EditingPresenceFactory(factory.django.DjangoModelFactory):
+class EditingPresenceFactory(ModelFactory):
     class Meta:
         model = models.EditingPresence
 

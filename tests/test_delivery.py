@@ -58,7 +58,7 @@ def test_a_widget_edit_reaches_every_story_that_places_it(client, two_stories):
         assert response["ETag"] != old["ETag"]
 
 
-def test_a_widget_edit_rerenders_the_stored_parts_at_save_time(two_stories):
+def test_a_widget_edit_rerenders_the_stored_parts_at_save_time(two_stories, rendered_at_save):
     seed, _ = two_stories
     timeline = TimelineBlock.objects.get(parent=seed).widget
     factories.TimelineEventFactory(timeline=timeline, title="Hamburg ceasefire deal")
