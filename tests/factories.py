@@ -13,7 +13,7 @@ from articles.delivery import story_render
 # Whether a story a factory writes is rendered and stored at once, as after an
 # editor's save (articles.delivery.story_render.refresh). Arranging a test's
 # stories is not an editor's save: rendering each one again after each of its
-# blocks took most of the suite's time (a third of a second for a story of ten
+# blocks took a quarter of the suite's time (0.4 s for a story of ten
 # blocks). Unrendered, a story is rendered by its first reader, as an imported
 # one is (story_render.for_request). Tests of the stored render save through
 # the admin or the ORM, or set this (the `rendered_at_save` fixture).
