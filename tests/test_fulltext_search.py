@@ -514,14 +514,15 @@ WORD_PLACES = {
 RANGES = {"1": (1, 0.1), "4": (4, 0.1), "12": (12, 0.1), "4, unestimated": (4, 1.1)}
 
 
-def placed_stories(place, count, **each):
-    """``count`` stories an hour apart (0: the newest), "zeppelin" in those ``WORD_PLACES[place]`` picks.
+def placed_stories(place, count, match="<p>A zeppelin.</p>", other="<p>A quokka.</p>", **each):
+    """``count`` stories an hour apart (0: the newest), the body ``match`` in those ``WORD_PLACES[place]`` picks.
 
-    ``each``: keyword arguments for :func:`story`, each a function of the story's number.
+    ``other``: the other stories' body. ``each``: keyword arguments for
+    :func:`story`, each a function of the story's number.
     """
     stories = [
         story(
-            "<p>A zeppelin.</p>" if WORD_PLACES[place](n) else "<p>A quokka.</p>",
+            match if WORD_PLACES[place](n) else other,
             hours=n + 1,
             **{name: value(n) for name, value in each.items()},
         )
@@ -717,13 +718,14 @@ def test_postgresql_reads_a_phrase_of_parts_by_the_date_first(settings, text):
 @pytest.mark.parametrize("place", list(WORD_PLACES))
 def test_a_hyphenated_name_ranked_range_by_range_is_what_one_walk_finds(settings, recent, place):
     settings.ARTICLES_SEARCH_RANK_WINDOW = 6
-    stories = []
-    for n in range(40):
+    stories = placed_stories(
+        place,
+        40,
+        match="<p>Sean O'Neill-Ross wrote.</p>",
         # Between the matches, stories holding both parts but not as one name: never listed.
-        body = "<p>Sean O'Neill-Ross wrote.</p>" if WORD_PLACES[place](n) else "<p>Ross met Neill and O.</p>"
-        stories.append(story(body, hours=n + 1, headline="O'Neill-Ross" if n % 4 == 1 else "Quiet xylophone gala"))
-    if place.endswith("ties"):
-        Article.objects.filter(pk__in=[s.pk for s in stories[:10]]).update(published_at=ago(1))
+        other="<p>Ross met Neill and O.</p>",
+        headline=lambda n: "O'Neill-Ross" if n % 4 == 1 else "Quiet xylophone gala",
+    )
 
     def window(recent):
         settings.ARTICLES_SEARCH_RECENT_STORIES = recent
