@@ -239,3 +239,17 @@ def test_each_list_is_read_in_order_from_an_index(archive, kind):
     # database stops after the page (disabled nodes still appear, so this fails
     # if only a sort could serve the order).
     assert "Sort" not in plan, plan
+
+
+@needs_postgres
+def test_a_sections_stories_drafts_included_are_read_from_an_index(archive):
+    # The admin's section filter in its order, and the foreign key's own
+    # lookup (deleting a section checks it for stories), drafts and all: no
+    # plain index on section_id, so article_section_desk serves both.
+    story = archive(3)[0]
+    factories.ArticleFactory(section=story.section, status=Article.Status.DRAFT, published_at=None)
+    in_section = Article.objects.filter(section=story.section)
+    admin_order = plan_of(in_section.order_by("-published_at", "-created_at", "-pk")[:50])
+    assert "article_section_desk" in admin_order, admin_order
+    assert "Sort" not in admin_order, admin_order
+    assert "article_section_desk" in plan_of(in_section.values("pk")[:1])

@@ -176,6 +176,8 @@ class Article(Timestamped):
         verbose_name=_("section"),
         on_delete=models.PROTECT,
         related_name="articles",
+        # Indexed by article_section_desk (Meta.indexes), which leads with it.
+        db_index=False,
     )
     status = models.CharField(_("status"), max_length=20, choices=Status.choices, default=Status.DRAFT, db_index=True)
     published_at = models.DateTimeField(
@@ -307,6 +309,15 @@ class Article(Timestamped):
             # It also serves every range on published_at; the plain index it
             # replaces led PostgreSQL to sort the drafts instead of using this one.
             models.Index(fields=["-published_at", "-created_at", "-id"], name="article_desk_order"),
+            # A section's stories in the admin's order, drafts included: the
+            # admin's section filter, and the foreign key's own lookups (a
+            # section deleted is checked for stories). It replaces the plain
+            # index on section_id, which PostgreSQL preferred to
+            # article_section_order for a search's range of a section's
+            # stories (all 170,000 of the section read, then the dates checked
+            # on 3,900 pages, where the range's 59,000 entries name 1,400):
+            # 30 ms against 20 for a reporter's name in a section at a million stories.
+            models.Index(fields=["section", "-published_at", "-created_at", "-id"], name="article_section_desk"),
         ]
         constraints = [
             slug_check(name="articles_article_slug_valid"),
