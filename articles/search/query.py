@@ -48,6 +48,26 @@ def mark_words(text, terms, size=35):
     return ("… " if first else "") + excerpt + (" …" if first + size < len(words) else "")
 
 
+def fetch_rows(queryset):
+    """The rows of a ``values_list()`` queryset as the driver gives them, without Django's converters.
+
+    An annotation's converter (``float()`` of a rank, ``int()`` of a time)
+    runs once per row: about 1.3 µs, 4 of a reporter's name search's 40 ms
+    of Python at a million stories, where the window's ranges are thousands
+    of rows. For columns the driver already gives as Python numbers
+    (PostgreSQL's ids, ranks and bigints), with no ``flat``.
+    """
+    from django.core.exceptions import EmptyResultSet
+
+    try:
+        sql, params = queryset.query.get_compiler(queryset.db).as_sql()
+    except EmptyResultSet:
+        return []
+    with connections[queryset.db].cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.fetchall()
+
+
 class TextSearch:
     def __init__(self, text, using):
         self.text = text
@@ -297,7 +317,7 @@ class TextSearch:
             first = first.annotate(search_rank=self.rank_expression()).values_list("pk", "search_rank")
         else:
             first = first.annotate(search_rank=Value(None, FloatField())).values_list("pk", "search_rank")
-        found = list(first[:size])
+        found = fetch_rows(first[:size])
         if len(found) == size:
             return found
         # Whole microseconds since 1970 (UTC: a local clock repeats an hour each
@@ -330,7 +350,7 @@ class TextSearch:
             if lower is not None:
                 rows = rows.filter(published_at__gte=lower)
             # Ranges are read newest first, so each one's rows go after the last one's.
-            older += sorted(rows, key=lambda row: (row[1], row[0]), reverse=True)
+            older += sorted(fetch_rows(rows), key=lambda row: (row[1], row[0]), reverse=True)
             upper = lower
             if upper is None:
                 break  # the range reached the archive's first story
@@ -342,10 +362,12 @@ class TextSearch:
             found += [(pk, None) for pk in older]
         elif older:
             ranks = dict(
-                self.with_ids(queryset.model.objects.using(queryset.db), older)
-                .order_by()
-                .annotate(search_rank=self.rank_expression())
-                .values_list("pk", "search_rank")
+                fetch_rows(
+                    self.with_ids(queryset.model.objects.using(queryset.db), older)
+                    .order_by()
+                    .annotate(search_rank=self.rank_expression())
+                    .values_list("pk", "search_rank")
+                )
             )
             # A story deleted since its range was read is left out, not an error.
             found += [(pk, ranks[pk]) for pk in older if pk in ranks]
