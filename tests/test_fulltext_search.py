@@ -277,6 +277,17 @@ def test_phrase_is_looked_for_among_the_newest_stories_with_its_words(client, se
     assert search(client, q='"zeppelin quokka" -aardvark')[1] == [in_order]
 
 
+def test_fetch_rows_gives_the_rows_values_list_gives():
+    from articles.search.query import fetch_rows
+
+    older, newer = story("<p>The quokka.</p>", hours=3), story("<p>A quokka.</p>", hours=1)
+    rows = Article.objects.filter(pk__in=[older.pk, newer.pk]).order_by("-published_at").values_list("pk", "slug")
+    assert fetch_rows(rows[1:]) == [(older.pk, older.slug)]
+    assert fetch_rows(rows) == list(rows) == [(newer.pk, newer.slug), (older.pk, older.slug)]
+    # A filter Django knows to match nothing sends no query.
+    assert fetch_rows(Article.objects.filter(pk__in=[]).values_list("pk")) == []
+
+
 def test_postgresql_reads_each_phrase_candidates_document_once():
     """The phrase is checked on each candidate as it is read; the stories' own query never reads a document again."""
     if connection.vendor != "postgresql":
