@@ -95,8 +95,14 @@ def test_editor_writes_previews_and_publishes_a_story(live_server, page, artifac
     assert sorted(article.tags.names()) == ["Budget", "Council", "Local government"]
 
     # preview the draft on the reader template
+    # Once the page has loaded, as the add form is waited for above: in one
+    # CI run on a loaded machine no popup opened within the timeout (cause
+    # not found, not reproduced since); this rules out a click made before
+    # the page finished loading. The link by its whole name: "text=Preview"
+    # is any text holding the word ("Share preview", "Preview beside the form").
+    page.wait_for_load_state("load")
     with page.expect_popup() as preview_info:
-        page.click("text=Preview")
+        page.get_by_role("link", name="Preview", exact=True).click()
     preview = preview_info.value
     preview.wait_for_load_state()
     assert "Council passes budget by one vote" in preview.locator("article.story").inner_text()
