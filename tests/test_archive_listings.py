@@ -11,7 +11,7 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from articles.listings import author_stories, tag_stories
-from articles.models import Article
+from articles.models import Article, TaggedArticle
 from articles.pagination import CappedPaginator
 from tests import factories
 
@@ -239,6 +239,40 @@ def test_each_list_is_read_in_order_from_an_index(archive, kind):
     # database stops after the page (disabled nodes still appear, so this fails
     # if only a sort could serve the order).
     assert "Sort" not in plan, plan
+
+
+def section_indexes():
+    with connection.cursor() as cursor:
+        constraints = connection.introspection.get_constraints(cursor, Article._meta.db_table)
+    return {name for name, about in constraints.items() if about["index"] and about["columns"][0] == "section_id"}
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_section_index_migration_runs_both_ways_on_a_database_with_stories(client):
+    # An existing site's database: stories with tag and byline rows, whose
+    # triggers (articles.models.in_print) a rebuilt stories table would break
+    # on SQLite. The migration swaps the indexes only; the rows stay as they are.
+    from django.db.migrations.executor import MigrationExecutor
+
+    story = factories.ArticleFactory()
+    factories.TaggedArticleFactory(content_object=story)
+    factories.BylineFactory(article=story)
+    executor = MigrationExecutor(connection)
+    (swap,) = [key for key in executor.loader.disk_migrations if key[1].endswith("_section_index_in_the_desk_order")]
+    (before,) = executor.loader.get_migration(*swap).dependencies
+    leaves = executor.loader.graph.leaf_nodes()
+    try:
+        executor.migrate([before])
+        plain = section_indexes() - {"article_section_order"}
+        assert len(plain) == 1 and "article_section_desk" not in plain
+        executor = MigrationExecutor(connection)
+        executor.migrate([swap])
+        assert section_indexes() == {"article_section_order", "article_section_desk"}
+    finally:
+        MigrationExecutor(connection).migrate(leaves)
+    tagged = TaggedArticle.objects.filter(content_object=story)
+    assert tagged.values_list("story_published_at", "story_section_id").get() == (story.published_at, story.section_id)
+    assert client.get(story.get_absolute_url()).status_code == 200
 
 
 @needs_postgres
