@@ -325,7 +325,7 @@ def test_postgresql_loosens_a_phrase_to_all_its_words(text):
         cursor.execute(
             "SELECT websearch_to_tsquery(%s::regconfig, %s)::text,"
             " regexp_replace(websearch_to_tsquery(%s::regconfig, %s)::text, '<[0-9-]+>', '&', 'g')::tsquery::text",
-            [search_config(), loosened.params[1], search_config(), text],
+            [search_config(), loosened.params[-1], search_config(), text],
         )
         ours, by_replacing = cursor.fetchone()
     assert "<" not in ours
@@ -367,6 +367,40 @@ def test_postgresql_checks_cheap_filters_before_reading_documents():
         plan = "\n".join(row[0] for row in cursor.fetchall())
     scan_filter = next(line for line in plan.splitlines() if "search_document @@" in line)
     assert scan_filter.index("kicker") < scan_filter.index("search_document @@"), plan
+
+
+def test_postgresql_parses_a_filters_query_once_and_still_estimates_its_matches():
+    # Called per story checked, websearch_to_tsquery() parsed the text again
+    # for each (6 of a phrase's 28 ms at a million stories). The filter's
+    # query is a constant now, and the planner's estimate is still the
+    # word's own: taken for "one story in 200" (a subselect's), a name's
+    # ranges were read the slow way round (TextSearch.newest_matches).
+    if connection.vendor != "postgresql":
+        pytest.skip("PostgreSQL's plan")
+    for hours in range(1, 41):
+        story("<p>The zeppelin over the harbour.</p>", hours=hours)
+    story("<p>A quokka.</p>", hours=50)
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE articles_article")
+
+    def scan(word):
+        stories = search_module.text_search(word).filter(Article.objects.all())
+        sql, params = stories.query.sql_with_params()
+        with connection.cursor() as cursor:
+            # Every story read and checked by the filter, as on a walk of the date index.
+            cursor.execute("SET LOCAL enable_bitmapscan = off")
+            cursor.execute("SET LOCAL enable_indexscan = off")
+            cursor.execute(f"EXPLAIN {sql}", params)
+            plan = [row[0] for row in cursor.fetchall()]
+        node = next(line for line in plan if "Scan on articles_article" in line)
+        scan_filter = next(line for line in plan if "search_document @@" in line)
+        return int(node.split("rows=")[1].split()[0]), scan_filter
+
+    common, common_filter = scan("zeppelin")
+    rare, rare_filter = scan("quokka")
+    assert "'''zeppelin'''::tsquery" in common_filter
+    assert "websearch_to_tsquery" not in common_filter + rare_filter
+    assert common > 10 * rare, (common, rare)
 
 
 @pytest.mark.parametrize("ordering", ["relevance", "newest", "oldest", "headline"])
