@@ -6,6 +6,7 @@ other stories' random text cannot match.
 """
 
 import datetime
+import html
 import logging
 
 import pytest
@@ -841,6 +842,55 @@ def test_a_snippet_without_a_body_match_is_the_bodys_opening(client):
     snippet = str(found[0].search_snippet).strip()
     assert "<mark>" not in snippet
     assert snippet.startswith("Quiet Quiet") and len(snippet.split()) <= 40
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        "<p>" + " ".join(["Quiet"] * 1000) + "</p>",
+        "<p>— “Quiet,” she said — … and then: <em>nothing</em> at all, not a word; x&lt;y &amp; z.</p>" * 40,
+        "<p>" + " ".join(["Antidisestablishmentarianism-and-more"] * 30) + "</p><p>Quiet.</p>",
+        "<p>Short, and quiet.</p>",
+        "<p>— — — — — — — — — — — — — — — — — — — — — — — — — — — — — Quiet words at last</p>" * 30,
+        # No whole word in the first 400 characters: the lead, as before.
+        "<p>https://example.com/" + "a" * 420 + " " + "Quiet words follow. " * 100 + "</p>",
+        "",
+    ],
+)
+def test_postgresql_gives_a_body_without_the_words_its_opening_as_its_lead_would(body):
+    # Such a body is given to ts_headline as its first 40 chunks, not its first
+    # 2,000 characters: the snippet must be what the 2,000 characters gave.
+    if connection.vendor != "postgresql":
+        pytest.skip("PostgreSQL's snippets")
+    from articles.search import postgres
+
+    found_story = story(body, headline="Zeppelin over town")
+    snippets = postgres.highlights([found_story.pk], "zeppelin", connection.alias)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT ts_headline(%(config)s::regconfig, CASE WHEN length(b) <= {postgres.LEAD_CHARS} THEN b"
+            f" ELSE regexp_replace(left(b, {postgres.LEAD_CHARS}), '\\S*$', '') END,"
+            " websearch_to_tsquery(%(config)s::regconfig, 'zeppelin'), %(options)s)"
+            f" FROM (SELECT {postgres.body_sql()} AS b FROM articles_article x WHERE x.id = %(pk)s) AS body",
+            {"config": search_config(), "options": postgres.HEADLINE_OPTIONS, "pk": found_story.pk},
+        )
+        (from_the_lead,) = cursor.fetchone()
+    assert snippets[found_story.pk] == html.unescape(from_the_lead)
+    assert "\x02" not in snippets[found_story.pk]
+
+
+def test_postgresql_gives_a_body_opening_with_long_words_a_shorter_opening():
+    # Fifteen words that do not fit in 400 characters: fewer of them, the same text.
+    if connection.vendor != "postgresql":
+        pytest.skip("PostgreSQL's snippets")
+    from articles.search import postgres
+
+    address = "https://example.com/" + "a" * 300
+    found_story = story(f"<p>{address} " + "Quiet words follow. " * 100 + "</p>", headline="Zeppelin over town")
+    snippet = postgres.highlights([found_story.pk], "zeppelin", connection.alias)[found_story.pk].strip()
+    assert snippet.startswith(f"{address} Quiet words follow")
+    assert 5 < len(snippet.split()) < 16
+    assert "\x02" not in snippet
 
 
 def test_a_snippet_marks_a_body_word_when_another_word_is_in_the_headline(client):
