@@ -435,3 +435,36 @@ def check_settings(app_configs, **kwargs):
                 )
             )
     return messages
+
+
+@checks.register("articles", checks.Tags.database)
+def check_search_config(app_configs, databases=None, **kwargs):
+    """articles.E021: a PostgreSQL database has no text search configuration of the search's name.
+
+    Every search there would fail, and every story's search document with it
+    (``articles.search.search_config``: ``ARTICLES_SEARCH_CONFIG``, else the
+    publication's language). A database check: ``migrate`` and
+    ``check --database`` run it, plain ``check`` touches no database.
+    """
+    from django.db import DatabaseError, connections, transaction
+
+    from articles.search import search_config
+
+    config = search_config()
+    errors = []
+    for alias in databases or ():
+        if connections[alias].vendor != "postgresql":
+            continue
+        try:
+            with transaction.atomic(using=alias), connections[alias].cursor() as cursor:
+                cursor.execute("SELECT %s::regconfig", [config])
+        except DatabaseError as error:
+            errors.append(
+                checks.Error(
+                    f"Database {alias!r} has no text search configuration {config!r}: {str(error).splitlines()[0]}",
+                    hint="Set ARTICLES_SEARCH_CONFIG to one of those psql's \\dF lists (or to None: the "
+                    "publication's language, else 'simple').",
+                    id="articles.E021",
+                )
+            )
+    return errors

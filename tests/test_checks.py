@@ -11,8 +11,10 @@ import pytest
 from django.conf import settings as django_settings
 from django.core import checks
 from django.core.management import call_command
+from django.db import connection
 
 from articles import checks as articles_checks
+from articles.models import Article
 
 README = Path(__file__).resolve().parent.parent / "README.md"
 
@@ -208,3 +210,24 @@ def test_the_readme_lists_every_check_id():
     in_code = set(re.findall(r'"(articles\.[EW]\d{3})"', source))
     table = README.read_text().split("| Id |", 1)[1].split("\n\n", 1)[0]
     assert set(re.findall(r"`(articles\.[EW]\d{3})`", table)) == in_code
+
+
+@pytest.mark.django_db
+def test_a_search_configuration_the_database_does_not_have(settings):
+    settings.ARTICLES_SEARCH_CONFIG = "no_such_configuration"
+    errors = articles_checks.check_search_config(None, databases=["default"])
+    if connection.vendor != "postgresql":
+        assert errors == []  # SQLite's FTS5 has no configurations to name
+        return
+    assert [error.id for error in errors] == ["articles.E021"]
+    assert "'no_such_configuration'" in errors[0].msg
+    # The failed statement did not break the connection's transaction.
+    assert Article.objects.count() >= 0
+
+
+@pytest.mark.django_db
+def test_the_search_configuration_of_the_publications_language_passes(settings):
+    settings.ARTICLES_SEARCH_CONFIG = None
+    settings.ARTICLES_PUBLICATION_LANGUAGE = "de"
+    assert articles_checks.check_search_config(None, databases=["default"]) == []
+    assert articles_checks.check_search_config(None) == []  # plain check: no database asked
