@@ -335,8 +335,8 @@ def test_postgresql_loosens_a_phrase_to_all_its_words(text):
 
 def test_postgresql_works_out_the_query_once_where_it_only_ranks_or_checks():
     # Per story, websearch_to_tsquery() cost a common word's window 1.7 of
-    # 11.7 ms and a phrase's candidates 5 ms at a million stories. As a
-    # filter it stays a call: the planner needs its estimate and its cost.
+    # 11.7 ms and a phrase's candidates 5 ms at a million stories. A filter
+    # needs the planner's estimate and cost too: see the test after the next.
     if connection.vendor != "postgresql":
         pytest.skip("PostgreSQL's plan")
     story("<p>The zeppelin quokka.</p>", hours=3)

@@ -98,27 +98,24 @@ def index_stories(pks, using, pictures=True):
 
 
 def _tsquery():
-    # The configuration goes through text (a cast PostgreSQL may not fold at
-    # planning time), so the query stays a function call: the planner then
-    # counts its cost and checks the cheap filters (section, status) before
-    # reading a story's document. Folded to a constant, ``@@`` was checked
-    # first, on every story the date index walk passed: a common word with a
-    # section and a topic took 6.6 s at a million stories, 0.9 s this way.
-    # Estimates are unchanged (the planner still evaluates the call for them),
-    # and the GIN index is still used.
+    # The query as a call, inside a subselect: worked out once per statement.
     return "websearch_to_tsquery(%s::text::regconfig, %s)"
 
 
-# A filter's query, costed as the call above but parsed once, at planning.
-# The call was worked out again for every story a walk checked: 2.9 µs a
-# story (the text parsed and stemmed), 6 of a phrase's 28 ms at a million
-# stories (2,150 candidates read newest first). Here the query is a constant
-# (the configuration is a literal, so the call is folded), behind a test
-# PostgreSQL cannot fold but values as it did the call: ``to_tsvector``
-# (cost 100, as ``websearch_to_tsquery``) of no text, 0.4 µs a story. So
-# the planner orders the filters and estimates the matches as before (when
-# estimating it folds the test, and the CASE with it, to the query), the
-# GIN index takes the query once per scan, and plans are unchanged.
+# A filter's query. As a bare constant ``@@`` costs the planner as little as
+# comparing a column, and PostgreSQL checked it first, reading the document
+# of every story a walk of the date index passed: a common word with a
+# section and a topic took 6.6 s at a million stories. As a call it is
+# costed (100, as for parsing any text) and the cheap filters (section,
+# status) go first: 0.9 s. But the call was worked out again for every story
+# checked: 2.9 µs a story (the text parsed and stemmed), 6 of a phrase's 28
+# ms at a million stories (2,150 candidates read newest first). So the query
+# is a constant (the configuration a literal: the call is folded) behind a
+# test PostgreSQL cannot fold but costs as it did the call: ``to_tsvector``
+# (cost 100) of no text, 0.4 µs a story. The planner orders the filters and
+# estimates the matches as before (estimating, it folds the test, and the
+# CASE with it, to the query), the GIN index takes the query once per scan,
+# and every search page's plan is unchanged (compared at 1k, 100k and 1M).
 FILTER_QUERY = (
     "CASE WHEN to_tsvector(%s::text::regconfig, '') IS NOT NULL THEN websearch_to_tsquery(%s::regconfig, %s) END"
 )
