@@ -461,9 +461,10 @@ def check_search_config(app_configs, databases=None, **kwargs):
         except DatabaseError as error:
             errors.append(
                 checks.Error(
-                    f"Database {alias!r} has no text search configuration {config!r}: {str(error).splitlines()[0]}",
-                    hint="Set ARTICLES_SEARCH_CONFIG to one of those psql's \\dF lists (or to None: the "
-                    "publication's language, else 'simple').",
+                    f"Database {alias!r} has no text search configuration {config!r}: "
+                    f"{(str(error).splitlines() or [type(error).__name__])[0]}",
+                    hint="Set ARTICLES_SEARCH_CONFIG to a configuration the database has (psql's \\dF lists "
+                    "them), or to None for the publication's language's ('simple' if it has none).",
                     id="articles.E021",
                 )
             )
