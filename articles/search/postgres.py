@@ -188,29 +188,26 @@ SELECT x.id, CASE WHEN strpos(h.lead, E'\\x02') > 0 OR length(h.body) <= {LEAD_C
                   ELSE ts_headline(%(config)s::regconfig, h.body, h.query, %(options)s) END
   FROM unnest(%(pks)s::bigint[]) AS x(id),
   LATERAL (
-    SELECT c.body, c.query, c.in_body,
+    SELECT b.body, b.query, b.in_body,
            ts_headline(%(config)s::regconfig,
-                       CASE WHEN length(c.body) <= {OPENING_CHARS} THEN c.body
+                       CASE WHEN length(b.body) <= {OPENING_CHARS} THEN b.body
                             -- whole words only: the cut word is left out
-                            WHEN c.in_body IS FALSE AND left(c.body, {OPENING_CHARS}) ~ '\\S\\s'
-                                 THEN regexp_replace(left(c.body, {OPENING_CHARS}), '\\S*$', '')
-                            WHEN length(c.body) <= {LEAD_CHARS} THEN c.body
-                            ELSE regexp_replace(left(c.body, {LEAD_CHARS}), '\\S*$', '') END,
-                       c.query, %(options)s) AS lead
-      FROM (
-        SELECT b.body, b.query,
-               -- The body's words (weight C of the stored document) hold none of the
-               -- query's: the match is in the headline, standfirst or a byline (a
-               -- reporter's name), and parsing the whole body would find nothing.
-               (SELECT tsvector_to_array(ts_filter(a.{COLUMN}, '{{c}}')) && b.words
-                  FROM articles_article a WHERE a.id = x.id) AS in_body
-          FROM (SELECT translate({body_sql()}, E'\\x02\\x03', '') AS body,
-                       websearch_to_tsquery(%(config)s::regconfig, %(any_word)s) AS query,
-                       -- Every word of the text, excluded ones too: more words only mean a parse more.
-                       tsvector_to_array(to_tsvector(%(config)s::regconfig, %(text)s)) AS words
-                -- OFFSET 0: computed once, not inlined into each use of body below
-                OFFSET 0) b
-        OFFSET 0) c
+                            WHEN b.in_body IS FALSE AND left(b.body, {OPENING_CHARS}) ~ '\\S\\s'
+                                 THEN regexp_replace(left(b.body, {OPENING_CHARS}), '\\S*$', '')
+                            WHEN length(b.body) <= {LEAD_CHARS} THEN b.body
+                            ELSE regexp_replace(left(b.body, {LEAD_CHARS}), '\\S*$', '') END,
+                       b.query, %(options)s) AS lead
+      FROM (SELECT translate({body_sql()}, E'\\x02\\x03', '') AS body,
+                   websearch_to_tsquery(%(config)s::regconfig, %(any_word)s) AS query,
+                   -- The body's words (weight C of the stored document) hold none of the
+                   -- text's (excluded ones too: more words only mean a parse more): the
+                   -- match is in the headline, standfirst or a byline (a reporter's
+                   -- name), and parsing the whole body would find nothing.
+                   (SELECT tsvector_to_array(ts_filter(a.{COLUMN}, '{{c}}'))
+                           && tsvector_to_array(to_tsvector(%(config)s::regconfig, %(text)s))
+                      FROM articles_article a WHERE a.id = x.id) AS in_body
+            -- OFFSET 0: computed once, not inlined into each use of body below
+            OFFSET 0) b
     OFFSET 0
   ) h
 """
